@@ -1,0 +1,309 @@
+/**
+ * Typed socket errors and the one table that maps Node's error codes to them and to
+ * LuaSocket's message strings (spec/reference-semantics.md section 1, "Error strings").
+ * Nobody else in the project spells an error message.
+ *
+ * @since 0.1.0
+ */
+import { Data, Predicate } from "effect"
+
+/**
+ * What every socket error carries: what was being done (`operation`), to what
+ * (`address`), the underlying cause and OS/resolver code, and the data already
+ * received (`partial`) or the index of the last byte sent (`lastIndex`).
+ *
+ * @since 0.1.0
+ */
+export interface NetErrorFields {
+  /** The operation that failed, e.g. `"receive"`, `"connect"`, `"setoption"`. */
+  readonly operation: string
+  /** The address involved, as the user gave it or as the socket knows it. */
+  readonly address?: string | undefined
+  /** The OS or resolver code behind the error, e.g. `"ECONNRESET"`, `"EAI_AGAIN"`. */
+  readonly code?: string | undefined
+  /** The underlying exception, if any. */
+  readonly cause?: unknown
+  /** Bytes already received (and consumed) when a receive failed; includes the prefix. */
+  readonly partial?: Uint8Array | undefined
+  /** For send: the index (1-based, LuaSocket's) of the last byte that was sent. */
+  readonly lastIndex?: number | undefined
+  /** A sentence with specifics (which argument was bad, which option is unsupported). */
+  readonly detail?: string | undefined
+}
+
+/** glibc's strerror texts for the codes a socket can meet; LuaSocket prints these. */
+const strerror: Record<string, string> = {
+  EPERM: "Operation not permitted",
+  ENOENT: "No such file or directory",
+  EINTR: "Interrupted system call",
+  EBADF: "Bad file descriptor",
+  EAGAIN: "Resource temporarily unavailable",
+  EWOULDBLOCK: "Resource temporarily unavailable",
+  ENOMEM: "Cannot allocate memory",
+  EACCES: "Permission denied",
+  EFAULT: "Bad address",
+  EEXIST: "File exists",
+  ENOTDIR: "Not a directory",
+  EISDIR: "Is a directory",
+  EINVAL: "Invalid argument",
+  ENFILE: "Too many open files in system",
+  EMFILE: "Too many open files",
+  ENOSPC: "No space left on device",
+  EROFS: "Read-only file system",
+  EPIPE: "Broken pipe",
+  ENAMETOOLONG: "File name too long",
+  ENOTSOCK: "Socket operation on non-socket",
+  EDESTADDRREQ: "Destination address required",
+  EMSGSIZE: "Message too long",
+  EPROTOTYPE: "Protocol wrong type for socket",
+  ENOPROTOOPT: "Protocol not available",
+  EPROTONOSUPPORT: "Protocol not supported",
+  EOPNOTSUPP: "Operation not supported",
+  ENOTSUP: "Operation not supported",
+  EAFNOSUPPORT: "Address family not supported by protocol",
+  EADDRINUSE: "Address already in use",
+  EADDRNOTAVAIL: "Cannot assign requested address",
+  ENETDOWN: "Network is down",
+  ENETUNREACH: "Network is unreachable",
+  ENETRESET: "Network dropped connection on reset",
+  ECONNABORTED: "Software caused connection abort",
+  ECONNRESET: "Connection reset by peer",
+  ENOBUFS: "No buffer space available",
+  EISCONN: "Transport endpoint is already connected",
+  ENOTCONN: "Transport endpoint is not connected",
+  ESHUTDOWN: "Cannot send after transport endpoint shutdown",
+  ETIMEDOUT: "Connection timed out",
+  ECONNREFUSED: "Connection refused",
+  EHOSTDOWN: "Host is down",
+  EHOSTUNREACH: "No route to host",
+  EALREADY: "Operation already in progress",
+  EINPROGRESS: "Operation now in progress"
+}
+
+/** LuaSocket's getaddrinfo messages (its own table, not gai_strerror). Node reports EAI_NONAME and EAI_NODATA as ENOTFOUND. */
+const gaiMessages: Record<string, string> = {
+  EAI_AGAIN: "temporary failure in name resolution",
+  EAI_BADFLAGS: "invalid value for ai_flags",
+  EAI_FAIL: "non-recoverable failure in name resolution",
+  EAI_FAMILY: "ai_family not supported",
+  EAI_MEMORY: "memory allocation failure",
+  EAI_NONAME: "host or service not provided, or not known",
+  ENOTFOUND: "host or service not provided, or not known",
+  EAI_NODATA: "host or service not provided, or not known",
+  EAI_SERVICE: "service not supported for socket type",
+  EAI_SOCKTYPE: "ai_socktype not supported",
+  EAI_OVERFLOW: "argument buffer overflow",
+  EAI_PROTOCOL: "resolved protocol is unknown",
+  EAI_BADHINTS: "invalid value for hints",
+  // c-ares codes Node may report for resolver failures
+  ESERVFAIL: "non-recoverable failure in name resolution",
+  ETIMEOUT: "temporary failure in name resolution",
+  ECONNREFUSED: "temporary failure in name resolution"
+}
+
+/**
+ * The tags of all socket errors, with the sentence each one prints and the
+ * string LuaSocket returns for it. One row per error kind: the table.
+ */
+const kinds = {
+  Timeout: { sentence: "timed out", lua: "timeout" },
+  Closed: { sentence: "connection closed", lua: "closed" },
+  ConnectionRefused: { sentence: "connection refused (is anything listening there?)", lua: "connection refused" },
+  AddressInUse: { sentence: "address already in use", lua: "address already in use" },
+  AddressNotAvailable: { sentence: "cannot assign the requested address (is it an address of this host?)", lua: strerror.EADDRNOTAVAIL },
+  PermissionDenied: { sentence: "permission denied", lua: "permission denied" },
+  HostNotFound: { sentence: "host name could not be resolved", lua: gaiMessages.EAI_NONAME },
+  Unreachable: { sentence: "network or host unreachable", lua: strerror.ENETUNREACH },
+  NotConnected: { sentence: "socket is not connected", lua: strerror.ENOTCONN },
+  AlreadyConnected: { sentence: "socket is already connected", lua: "already connected" },
+  InvalidArgument: { sentence: "invalid argument", lua: strerror.EINVAL },
+  Unsupported: { sentence: "not supported by Node.js on this platform", lua: "unsupported" },
+  LineTooLong: { sentence: "line longer than the allowed maximum", lua: "line too long" },
+  Unknown: { sentence: "unexpected error", lua: "unknown error" }
+} as const satisfies Record<string, { sentence: string; lua: string }>
+
+/** @since 0.1.0 */
+export type NetErrorTag = keyof typeof kinds
+
+const luaMessageOf = (tag: NetErrorTag, fields: NetErrorFields): string => {
+  const code = fields.code
+  switch (tag) {
+    case "HostNotFound":
+      return (code !== undefined && gaiMessages[code]) || kinds.HostNotFound.lua
+    case "Unreachable":
+    case "NotConnected":
+    case "Unknown":
+    case "AddressNotAvailable":
+      return (code !== undefined && strerror[code]) || kinds[tag].lua
+    case "InvalidArgument":
+    case "Unsupported":
+    case "LineTooLong":
+      return fields.detail ?? kinds[tag].lua
+    default:
+      return kinds[tag].lua
+  }
+}
+
+const messageOf = (tag: NetErrorTag, fields: NetErrorFields): string => {
+  const where = fields.address !== undefined ? ` ${fields.address}` : ""
+  const what = fields.detail !== undefined ? `${kinds[tag].sentence}: ${fields.detail}` : kinds[tag].sentence
+  const code = fields.code !== undefined ? ` [${fields.code}]` : ""
+  return `${fields.operation}${where}: ${what}${code}`
+}
+
+/** The operation could not complete within its timeout budget. @since 0.1.0 */
+export class Timeout extends Data.TaggedError("Timeout")<NetErrorFields> {}
+/** The connection is closed (by us, by the peer, or reset: see `code`). @since 0.1.0 */
+export class Closed extends Data.TaggedError("Closed")<NetErrorFields> {}
+/** @since 0.1.0 */
+export class ConnectionRefused extends Data.TaggedError("ConnectionRefused")<NetErrorFields> {}
+/** @since 0.1.0 */
+export class AddressInUse extends Data.TaggedError("AddressInUse")<NetErrorFields> {}
+/** @since 0.1.0 */
+export class AddressNotAvailable extends Data.TaggedError("AddressNotAvailable")<NetErrorFields> {}
+/** @since 0.1.0 */
+export class PermissionDenied extends Data.TaggedError("PermissionDenied")<NetErrorFields> {}
+/** @since 0.1.0 */
+export class HostNotFound extends Data.TaggedError("HostNotFound")<NetErrorFields> {}
+/** @since 0.1.0 */
+export class Unreachable extends Data.TaggedError("Unreachable")<NetErrorFields> {}
+/** @since 0.1.0 */
+export class NotConnected extends Data.TaggedError("NotConnected")<NetErrorFields> {}
+/** @since 0.1.0 */
+export class AlreadyConnected extends Data.TaggedError("AlreadyConnected")<NetErrorFields> {}
+/** A bad value was passed; `detail` names it. @since 0.1.0 */
+export class InvalidArgument extends Data.TaggedError("InvalidArgument")<NetErrorFields> {}
+/** Node.js cannot do this (e.g. an option it does not expose). @since 0.1.0 */
+export class Unsupported extends Data.TaggedError("Unsupported")<NetErrorFields> {}
+/** A line exceeded the maximum length given to receive; `partial` holds what was consumed. @since 0.1.0 */
+export class LineTooLong extends Data.TaggedError("LineTooLong")<NetErrorFields> {}
+/** Any other OS error; `code` says which. @since 0.1.0 */
+export class Unknown extends Data.TaggedError("Unknown")<NetErrorFields> {}
+
+/** @since 0.1.0 */
+export type NetError =
+  | Timeout
+  | Closed
+  | ConnectionRefused
+  | AddressInUse
+  | AddressNotAvailable
+  | PermissionDenied
+  | HostNotFound
+  | Unreachable
+  | NotConnected
+  | AlreadyConnected
+  | InvalidArgument
+  | Unsupported
+  | LineTooLong
+  | Unknown
+
+const constructors: { readonly [K in NetErrorTag]: new(fields: NetErrorFields) => NetError } = {
+  Timeout,
+  Closed,
+  ConnectionRefused,
+  AddressInUse,
+  AddressNotAvailable,
+  PermissionDenied,
+  HostNotFound,
+  Unreachable,
+  NotConnected,
+  AlreadyConnected,
+  InvalidArgument,
+  Unsupported,
+  LineTooLong,
+  Unknown
+}
+
+// Every error prints a sentence (what failed, where, why) as its message; one definition for all.
+for (const [tag, C] of Object.entries(constructors)) {
+  Object.defineProperty(C.prototype, "message", {
+    get(this: NetErrorFields) {
+      return messageOf(tag as NetErrorTag, this)
+    },
+    configurable: true
+  })
+}
+
+/**
+ * The string LuaSocket returns for this error (`"timeout"`, `"closed"`, ...).
+ *
+ * @since 0.1.0
+ */
+export const luaMessage = (error: NetError): string => luaMessageOf(error._tag, error)
+
+/** Builds the error of the given tag. @since 0.1.0 */
+export const make = (tag: NetErrorTag, fields: NetErrorFields): NetError => new constructors[tag](fields)
+
+/** Which error kind a Node/OS/resolver code becomes (spec section 1, "Error strings"). */
+const codeToTag: Record<string, NetErrorTag> = {
+  ETIMEDOUT: "Timeout",
+  ECONNRESET: "Closed",
+  ECONNABORTED: "Closed",
+  EPIPE: "Closed",
+  ERR_STREAM_DESTROYED: "Closed",
+  ERR_STREAM_WRITE_AFTER_END: "Closed",
+  ERR_SOCKET_CLOSED: "Closed",
+  ECONNREFUSED: "ConnectionRefused",
+  EADDRINUSE: "AddressInUse",
+  EADDRNOTAVAIL: "AddressNotAvailable",
+  EACCES: "PermissionDenied",
+  EPERM: "PermissionDenied",
+  ENOTFOUND: "HostNotFound",
+  EHOSTUNREACH: "Unreachable",
+  ENETUNREACH: "Unreachable",
+  ENOTCONN: "NotConnected",
+  EISCONN: "AlreadyConnected",
+  EINVAL: "InvalidArgument",
+  EAFNOSUPPORT: "Unsupported",
+  EOPNOTSUPP: "Unsupported",
+  ENOTSUP: "Unsupported"
+}
+
+/** The error kind for a Node error code (`EAI_*` are resolver failures). @since 0.1.0 */
+export const tagOfCode = (code: string | undefined): NetErrorTag => {
+  if (code === undefined) return "Unknown"
+  const tag = codeToTag[code]
+  if (tag !== undefined) return tag
+  if (code.startsWith("EAI_")) return "HostNotFound"
+  return "Unknown"
+}
+
+const codeOf = (cause: unknown): string | undefined =>
+  Predicate.hasProperty(cause, "code") && typeof cause.code === "string" ? cause.code : undefined
+
+/**
+ * Turns whatever Node threw or emitted into a typed error, keeping the cause.
+ * A value that already is a NetError passes through with the extra fields added.
+ *
+ * @since 0.1.0
+ */
+export const fromCause = (
+  cause: unknown,
+  fields: Omit<NetErrorFields, "cause" | "code">
+): NetError => {
+  if (isNetError(cause)) {
+    return make(cause._tag, { ...cause, ...definedOnly(fields), operation: cause.operation })
+  }
+  const code = codeOf(cause)
+  return make(tagOfCode(code), { ...fields, code, cause })
+}
+
+const definedOnly = <A extends object>(a: A): Partial<A> => {
+  const out: Partial<A> = {}
+  for (const k of Object.keys(a) as Array<keyof A>) if (a[k] !== undefined) out[k] = a[k]
+  return out
+}
+
+/** @since 0.1.0 */
+export const isNetError = (u: unknown): u is NetError =>
+  Predicate.hasProperty(u, "_tag") && typeof u._tag === "string" && u._tag in constructors && u instanceof Error
+
+/**
+ * LuaSocket's message for a raw code (what `socket_strerror` / `io_strerror` print).
+ *
+ * @since 0.1.0
+ */
+export const luaMessageForCode = (code: string): string => luaMessage(make(tagOfCode(code), { operation: "", code }))
+
+/** Returns a copy of the error with `partial` (and nothing else) replaced. @since 0.1.0 */
+export const withPartial = (error: NetError, partial: Uint8Array): NetError => make(error._tag, { ...error, partial })

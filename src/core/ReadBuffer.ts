@@ -1,0 +1,388 @@
+/**
+ * All of LuaSocket's receive patterns over one pull-based buffer
+ * (spec/reference-semantics.md section 1, "receive"; LuaSocket's buffer.c).
+ *
+ * The buffer is fed chunks by a transport (a paused Node socket) and asks it to
+ * pause above a high-water mark and to resume below it, so a fast peer cannot
+ * grow memory without bound. A receive first tries its pattern on the bytes
+ * already buffered: when they satisfy it, the result is produced synchronously,
+ * with no fiber suspension and no copy (a view into the buffer; bytes handed out
+ * are never overwritten). Otherwise it waits for the next chunk within the budget
+ * that the Timeout policy gives, and on any failure returns the data already
+ * received (`partial`, prefix included), consumed from the buffer as LuaSocket does.
+ *
+ * @since 0.1.0
+ */
+import { Duration, Effect } from "effect"
+import { Closed, LineTooLong, type NetError, Timeout as TimeoutError, withPartial } from "./NetError.js"
+import * as Timeout from "./Timeout.js"
+
+/**
+ * What a receive waits for.
+ * - `Line`: up to LF; the LF and every CR are dropped; optional maximum length.
+ * - `All`: until the peer closes; success when new bytes arrived, else Closed.
+ * - `Exactly`: `count` bytes, the prefix included in the count.
+ * - `Available`: whatever is buffered (at most `max` bytes), waiting only when nothing is.
+ *
+ * @since 0.1.0
+ */
+export type Pattern =
+  | { readonly _tag: "Line"; readonly maxLength?: number | undefined }
+  | { readonly _tag: "All" }
+  | { readonly _tag: "Exactly"; readonly count: number }
+  | { readonly _tag: "Available"; readonly max?: number | undefined }
+
+/** @since 0.1.0 */
+export const line: Pattern = { _tag: "Line" }
+/** @since 0.1.0 */
+export const all: Pattern = { _tag: "All" }
+/** @since 0.1.0 */
+export const exactly = (count: number): Pattern => ({ _tag: "Exactly", count })
+/** @since 0.1.0 */
+export const available = (max?: number): Pattern => ({ _tag: "Available", max })
+/** @since 0.1.0 */
+export const lineMax = (maxLength: number): Pattern => ({ _tag: "Line", maxLength })
+
+/** The transport's flow control, driven by the buffer. @since 0.1.0 */
+export interface FlowControl {
+  pause(): void
+  resume(): void
+}
+
+const LF = 10
+const CR = 13
+const EMPTY = new Uint8Array(0)
+const MIN_CAPACITY = 64 * 1024
+
+/** Marker returned when a pattern needs more bytes. */
+const NEED_MORE: unique symbol = Symbol("NeedMore")
+type Attempt = Uint8Array | NetError | typeof NEED_MORE
+
+/** One receive call in progress: what it has consumed so far. */
+interface Call {
+  readonly pattern: Pattern
+  readonly prefix: Uint8Array
+  /** Bytes consumed from the buffer into this call (CRs already dropped for lines). */
+  acc: Array<Uint8Array>
+  accLength: number
+  /** Raw bytes consumed for a line (for the maximum length). */
+  rawLength: number
+  /** Offset from `start` up to which the buffered bytes have been scanned for LF. */
+  scanned: number
+  /** Bytes this call has taken from the buffer (for `All`: success iff > 0). */
+  taken: number
+}
+
+const isError = (a: Attempt): a is NetError => typeof a === "object" && !(a instanceof Uint8Array)
+
+const concat = (parts: ReadonlyArray<Uint8Array>, length: number): Uint8Array => {
+  if (parts.length === 1 && parts[0]!.length === length) return parts[0]!
+  const out = Buffer.allocUnsafe(length)
+  let at = 0
+  for (const p of parts) {
+    out.set(p, at)
+    at += p.length
+  }
+  return out
+}
+
+/** The bytes of `src[from, to)` without CRs (a view when there are none). */
+const withoutCR = (src: Uint8Array, from: number, to: number): Uint8Array => {
+  let i = from
+  while (i < to && src[i] !== CR) i++
+  if (i === to) return src.subarray(from, to)
+  const out = Buffer.allocUnsafe(to - from)
+  let n = 0
+  for (let k = from; k < to; k++) {
+    const b = src[k]!
+    if (b !== CR) out[n++] = b
+  }
+  return out.subarray(0, n)
+}
+
+/**
+ * The receive buffer of one stream socket.
+ *
+ * @since 0.1.0
+ */
+export class ReadBuffer {
+  private storage: Buffer = Buffer.allocUnsafe(0)
+  private start = 0
+  private end = 0
+  /** True when bytes of the current storage were handed out as views (so it must not be rewritten). */
+  private shared = false
+  private paused = false
+  private eof = false
+  private failure: NetError | undefined = undefined
+  private closed = false
+  private waiters: Array<() => void> = []
+  /** Bytes received from the transport, for getstats. */
+  received = 0
+
+  constructor(
+    private readonly flow: FlowControl,
+    /** Pause the transport when this many bytes are buffered. */
+    readonly highWaterMark: number = 256 * 1024
+  ) {}
+
+  /** Bytes buffered and not yet received. */
+  get length(): number {
+    return this.end - this.start
+  }
+
+  /** LuaSocket's `dirty()`: unread data is buffered. */
+  get dirty(): boolean {
+    return this.end > this.start
+  }
+
+  /** True once nothing more will arrive (peer closed, error, or local close). */
+  get ended(): boolean {
+    return this.eof || this.failure !== undefined || this.closed
+  }
+
+  /** Readiness for select: data, EOF or an error is there to be received. */
+  get readable(): boolean {
+    return this.end > this.start || this.ended
+  }
+
+  // ---- transport side ----------------------------------------------------------
+
+  /** The transport received bytes (copied: the caller may reuse `chunk`). */
+  push(chunk: Uint8Array, from = 0, to = chunk.length): void {
+    const n = to - from
+    if (n <= 0 || this.closed) return
+    this.received += n
+    if (this.end + n > this.storage.length) this.grow(n)
+    this.storage.set(n === chunk.length ? chunk : chunk.subarray(from, to), this.end)
+    this.end += n
+    if (!this.paused && this.end - this.start >= this.highWaterMark) {
+      this.paused = true
+      this.flow.pause()
+    }
+    this.wake()
+  }
+
+  /** The peer closed its sending side. */
+  pushEnd(): void {
+    if (this.eof) return
+    this.eof = true
+    this.wake()
+  }
+
+  /** The transport failed (reset, ...): reported after the buffered bytes. */
+  pushError(error: NetError): void {
+    if (this.failure !== undefined) return
+    this.failure = error
+    this.wake()
+  }
+
+  /** Local close (or shutdown of the receiving side): buffered bytes are dropped. */
+  close(): void {
+    this.closed = true
+    this.storage = Buffer.allocUnsafe(0)
+    this.start = this.end = 0
+    this.wake()
+  }
+
+  private grow(n: number): void {
+    const live = this.end - this.start
+    if (!this.shared && live + n <= this.storage.length) {
+      this.storage.copyWithin(0, this.start, this.end)
+    } else {
+      let capacity = Math.max(MIN_CAPACITY, this.storage.length)
+      while (capacity < live + n) capacity *= 2
+      const next = Buffer.allocUnsafe(capacity)
+      this.storage.copy(next, 0, this.start, this.end)
+      this.storage = next
+      this.shared = false
+    }
+    this.start = 0
+    this.end = live
+  }
+
+  private wake(): void {
+    if (this.waiters.length === 0) return
+    const ws = this.waiters
+    this.waiters = []
+    for (const w of ws) w()
+  }
+
+  private consumed(): void {
+    if (this.start === this.end) {
+      this.start = this.end = 0
+    }
+    if (this.paused && this.end - this.start < this.highWaterMark && !this.closed) {
+      this.paused = false
+      this.flow.resume()
+    }
+  }
+
+  /** A view of `[from, to)` of the storage, which is then never rewritten. */
+  private view(from: number, to: number): Uint8Array {
+    this.shared = true
+    return this.storage.subarray(from, to)
+  }
+
+  // ---- receive side ------------------------------------------------------------
+
+  /** Everything this call holds, as the `partial` of a failure (consumes the buffer). */
+  private partialOf(call: Call): Uint8Array {
+    this.take(call, this.end - this.start)
+    return concat(call.prefix.length > 0 ? [call.prefix, ...call.acc] : call.acc, call.prefix.length + call.accLength)
+  }
+
+  /** Moves `n` buffered bytes into the call (dropping CRs for lines). */
+  private take(call: Call, n: number): void {
+    if (n <= 0) return
+    const from = this.start
+    const to = from + n
+    const part = call.pattern._tag === "Line" ? withoutCR(this.storage, from, to) : this.view(from, to)
+    if (part.buffer === this.storage.buffer) this.shared = true
+    if (part.length > 0) {
+      call.acc.push(part)
+      call.accLength += part.length
+    }
+    call.rawLength += n
+    call.taken += n
+    call.scanned = 0
+    this.start = to
+    this.consumed()
+  }
+
+  private fail(call: Call, error: NetError): NetError {
+    return withPartial(error, this.partialOf(call))
+  }
+
+  private closedError(call: Call): NetError {
+    return this.fail(call, this.failure ?? new Closed({ operation: "receive" }))
+  }
+
+  /** Result = prefix + acc + `[start, to)` (CR-free for lines); consumes up to `skipTo`. */
+  private finish(call: Call, to: number, skipTo: number): Uint8Array {
+    const from = this.start
+    const tail = call.pattern._tag === "Line" ? withoutCR(this.storage, from, to) : this.storage.subarray(from, to)
+    if (tail.buffer === this.storage.buffer) this.shared = true
+    this.start = skipTo
+    this.consumed()
+    if (call.accLength === 0 && call.prefix.length === 0) return tail
+    const parts = call.prefix.length > 0 ? [call.prefix, ...call.acc, tail] : [...call.acc, tail]
+    return concat(parts, call.prefix.length + call.accLength + tail.length)
+  }
+
+  private attempt(call: Call): Attempt {
+    if (this.closed) return this.fail(call, new Closed({ operation: "receive" }))
+    const buffered = this.end - this.start
+    const pattern = call.pattern
+    switch (pattern._tag) {
+      case "Line": {
+        const max = pattern.maxLength
+        const nl = buffered > 0 ? this.storage.indexOf(LF, this.start + call.scanned) : -1
+        if (nl !== -1 && nl < this.end) {
+          if (max !== undefined && call.rawLength + (nl - this.start) > max) return this.tooLong(call, max)
+          return this.finish(call, nl, nl + 1)
+        }
+        call.scanned = buffered
+        if (max !== undefined && call.rawLength + buffered > max) return this.tooLong(call, max)
+        if (this.ended) return this.closedError(call)
+        if (buffered >= this.highWaterMark) this.take(call, buffered)
+        return NEED_MORE
+      }
+      case "Exactly": {
+        const prefixLength = call.prefix.length
+        if (prefixLength > 0 && pattern.count <= prefixLength) return call.prefix
+        const need = pattern.count - prefixLength - call.accLength
+        if (need === 0) {
+          // receive(0): one wait for readability (LuaSocket still does one recv).
+          if (buffered > 0 || call.taken > 0) return this.finish(call, this.start, this.start)
+          if (this.ended) return this.closedError(call)
+          return NEED_MORE
+        }
+        if (buffered >= need) return this.finish(call, this.start + need, this.start + need)
+        if (this.ended) return this.closedError(call)
+        if (buffered >= this.highWaterMark) this.take(call, buffered)
+        return NEED_MORE
+      }
+      case "All": {
+        if (this.eof && this.failure === undefined) {
+          if (call.taken + buffered > 0) return this.finish(call, this.end, this.end)
+          return this.fail(call, new Closed({ operation: "receive" }))
+        }
+        if (this.failure !== undefined) return this.closedError(call)
+        if (buffered >= this.highWaterMark) this.take(call, buffered)
+        return NEED_MORE
+      }
+      case "Available": {
+        if (buffered > 0) {
+          const n = pattern.max === undefined ? buffered : Math.min(buffered, pattern.max)
+          return this.finish(call, this.start + n, this.start + n)
+        }
+        if (this.ended) return this.closedError(call)
+        return NEED_MORE
+      }
+    }
+  }
+
+  private tooLong(call: Call, max: number): NetError {
+    return this.fail(call, new LineTooLong({ operation: "receive", detail: `line longer than ${max} bytes` }))
+  }
+
+  /** Waits until something arrives (data, EOF, error, close); interruptible, leaves no waiter behind. */
+  private readonly nextEvent: Effect.Effect<void> = Effect.async<void>((resume) => {
+    const waiter = () => resume(Effect.void)
+    this.waiters.push(waiter)
+    return Effect.sync(() => {
+      const i = this.waiters.indexOf(waiter)
+      if (i !== -1) this.waiters.splice(i, 1)
+    })
+  })
+
+  /**
+   * Receives by `pattern` with `prefix`, waiting within `policy`. Fails with the
+   * typed error carrying `partial` (prefix included).
+   */
+  receive(pattern: Pattern, prefix: Uint8Array = EMPTY, policy: Timeout.TimeoutPolicy = Timeout.infinite): Effect.Effect<Uint8Array, NetError> {
+    return Effect.suspend(() => {
+      const call: Call = { pattern, prefix, acc: [], accLength: 0, rawLength: 0, scanned: 0, taken: 0 }
+      const first = this.attempt(call)
+      if (first !== NEED_MORE) return isError(first) ? Effect.fail(first) : Effect.succeed(first)
+      return Effect.flatMap(Timeout.start, (startedAt) => this.waitLoop(call, policy, startedAt))
+    })
+  }
+
+  private waitLoop(call: Call, policy: Timeout.TimeoutPolicy, startedAt: Timeout.Start): Effect.Effect<Uint8Array, NetError> {
+    const onTimeout = () => this.fail(call, new TimeoutError({ operation: "receive" }))
+    const step: Effect.Effect<Uint8Array, NetError> = Effect.flatMap(
+      Timeout.remaining(policy, startedAt),
+      (limit) =>
+        Effect.flatMap(Timeout.within(this.nextEvent, limit, onTimeout), () => {
+          const next = this.attempt(call)
+          if (next === NEED_MORE) return step
+          return isError(next) ? Effect.fail(next) : Effect.succeed(next)
+        })
+    )
+    // Infinite policy: skip the clock reads.
+    if (!Duration.isFinite(Timeout.budget(policy, Duration.zero))) {
+      const loop: Effect.Effect<Uint8Array, NetError> = Effect.flatMap(this.nextEvent, () => {
+        const next = this.attempt(call)
+        if (next === NEED_MORE) return loop
+        return isError(next) ? Effect.fail(next) : Effect.succeed(next)
+      })
+      return loop
+    }
+    return step
+  }
+
+  /**
+   * Waits until the buffer is readable (data, EOF or error), within `limit`;
+   * succeeds with whether it is. Used by select.
+   */
+  waitReadable(limit: Duration.Duration): Effect.Effect<boolean> {
+    return Effect.suspend(() => {
+      if (this.readable) return Effect.succeed(true)
+      return Effect.orElseSucceed(
+        Effect.as(Timeout.within(this.nextEvent, limit, () => "timeout" as const), true),
+        () => false
+      )
+    })
+  }
+}

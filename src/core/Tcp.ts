@@ -1,0 +1,906 @@
+/**
+ * TCP (and unix stream) sockets with LuaSocket's state machine and semantics
+ * (spec/reference-semantics.md section 1, "TCP objects", "send", "receive", "Options").
+ *
+ * A `TcpSocket` starts as a master; `connect` makes it a client (even when the
+ * connect fails, as in LuaSocket), `listen` makes it a server. Node has no unbound
+ * or unconnected TCP sockets, so a master records its bind address and options and
+ * applies them when it connects or listens. Every socket is a `Scope`d resource.
+ *
+ * @since 0.1.0
+ */
+import * as net from "node:net"
+import { Duration, Effect, Either, type Schedule, type Scope } from "effect"
+import * as Address from "./Address.js"
+import * as NetError from "./NetError.js"
+import { ReadBuffer, type Pattern } from "./ReadBuffer.js"
+import * as Timeout from "./Timeout.js"
+
+/** Which of LuaSocket's classes a socket is. @since 0.1.0 */
+export type Kind = "master" | "client" | "server"
+
+/** `getsockname` / `getpeername` result. @since 0.1.0 */
+export interface SocketAddress {
+  /** IP address, or the unix path (`@name` for abstract names). */
+  readonly address: string
+  /** Port; 0 for unix sockets. */
+  readonly port: number
+  /** `"inet"`, `"inet6"` or `"unix"` (LuaSocket's getsockname spelling). */
+  readonly family: "inet" | "inet6" | "unix"
+}
+
+/** `getstats` result. @since 0.1.0 */
+export interface Stats {
+  readonly received: number
+  readonly sent: number
+  /** Seconds since the socket was created (or since `setStats` set its age). */
+  readonly age: number
+}
+
+/** LuaSocket's `linger` option value. @since 0.1.0 */
+export interface Linger {
+  readonly on: boolean
+  readonly timeout: number
+}
+
+/** Options this core implements for TCP, with their value types. @since 0.1.0 */
+export interface TcpOptionValues {
+  readonly keepalive: boolean
+  readonly "tcp-nodelay": boolean
+  readonly reuseaddr: boolean
+  readonly "ipv6-v6only": boolean
+  readonly linger: Linger
+}
+
+/** @since 0.1.0 */
+export type TcpOptionName = keyof TcpOptionValues
+
+/**
+ * LuaSocket TCP option names that Node.js does not expose (no raw setsockopt):
+ * each one fails with a typed `Unsupported` error naming it.
+ *
+ * @since 0.1.0
+ */
+export const unsupportedOptions: ReadonlyArray<string> = [
+  "bindtodevice",
+  "reuseport",
+  "tcp-keepidle",
+  "tcp-keepcnt",
+  "tcp-keepintvl",
+  "tcp-defer-accept",
+  "tcp-fastopen",
+  "tcp-fastopen-connect",
+  "recv-buffer-size",
+  "send-buffer-size"
+]
+
+/** Readable options (LuaSocket also reads `error`). @since 0.1.0 */
+const readableOptions: ReadonlySet<string> = new Set(["keepalive", "tcp-nodelay", "reuseaddr", "linger", "error"])
+
+/** How `shutdown` closes the connection. @since 0.1.0 */
+export type ShutdownMode = "both" | "send" | "receive"
+
+/** Options for creating a master. @since 0.1.0 */
+export interface MasterOptions {
+  /** `inet` = tcp4, `inet6` = tcp6 (sets ipv6-v6only), `unix`, or `unspec` (decided by bind/connect). */
+  readonly family?: Address.Family
+  /** Bytes buffered before reading from the peer pauses (backpressure). Default 256 KiB. */
+  readonly readHighWaterMark?: number
+  /** Bytes Node may queue for sending before `send` waits. Default 1 MiB. */
+  readonly writeHighWaterMark?: number
+}
+
+/** Options for connect. @since 0.1.0 */
+export interface ConnectOptions {
+  readonly localAddress?: string
+  readonly localPort?: number
+  /** Retry failed attempts (refused, timeout, unreachable, host not found) by this schedule. */
+  readonly retry?: Schedule.Schedule<unknown, NetError.NetError>
+}
+
+/** Options for `connect` / `listen` shortcuts. @since 0.1.0 */
+export interface ClientOptions extends MasterOptions, ConnectOptions {
+  readonly timeout?: Timeout.TimeoutPolicy
+}
+
+/** @since 0.1.0 */
+export interface ServerOptions extends MasterOptions {
+  readonly backlog?: number
+  /** Connections accepted by Node but not yet by `accept`; above this they are reset and counted. Default 4096. */
+  readonly maxPending?: number
+  readonly timeout?: Timeout.TimeoutPolicy
+}
+
+/** One 64 KiB buffer that every socket's `onread` fills; the ReadBuffer copies out at once. */
+const sharedReadBuffer = Buffer.allocUnsafe(64 * 1024)
+
+// UNDOCUMENTED Node internals behind `onread` for accepted sockets (net.js kBuffer / kBufferCb);
+// feature-detected once, with a fallback to 'data' events. See CEILINGS.md in the shared bench.
+let onreadSymbols: { buffer: symbol; callback: symbol } | null | undefined
+const findOnreadSymbols = (): { buffer: symbol; callback: symbol } | null => {
+  if (onreadSymbols !== undefined) return onreadSymbols
+  let buffer: symbol | undefined
+  let callback: symbol | undefined
+  try {
+    for (const s of Object.getOwnPropertySymbols(new net.Socket())) {
+      if (s.description === "kBuffer") buffer = s
+      else if (s.description === "kBufferCb") callback = s
+    }
+  } catch {
+    // fall through: no fast path
+  }
+  onreadSymbols = buffer !== undefined && callback !== undefined ? { buffer, callback } : null
+  return onreadSymbols
+}
+
+/** Whether accepted sockets read through the shared `onread` buffer (else 'data' events). @since 0.1.0 */
+export const acceptedOnreadMode = { enabled: process.env.EFFECT_LUASOCKET_NO_ONREAD === undefined }
+
+interface Handle {
+  fd?: number
+  useUserBuffer?: (buf: Uint8Array) => void
+}
+const handleOf = (s: net.Socket | net.Server): Handle | null => ((s as unknown as { _handle: Handle | null })._handle ?? null)
+
+const isRetryable = (e: NetError.NetError): boolean =>
+  e._tag === "ConnectionRefused" || e._tag === "Timeout" || e._tag === "Unreachable" || e._tag === "HostNotFound" ||
+  (e._tag === "Unknown" && e.code === "EAI_AGAIN")
+
+const familyOfNode = (f: string | number | undefined): "inet" | "inet6" => (f === "IPv6" || f === 6 ? "inet6" : "inet")
+
+const EMPTY = new Uint8Array(0)
+
+/**
+ * `string.sub`-style range of `send(data, i, j)`: negative indices count from the
+ * end, then i is clamped to >= 1 and j to <= length. Returns 1-based inclusive
+ * bounds; nothing is sent when `i > j` (LuaSocket's send, buffer.c).
+ *
+ * @since 0.1.0
+ */
+export const sendRange = (length: number, i = 1, j = -1): { readonly i: number; readonly j: number } => {
+  let start = Math.trunc(i)
+  let end = Math.trunc(j)
+  if (start < 0) start = length + start + 1
+  if (end < 0) end = length + end + 1
+  if (start < 1) start = 1
+  if (end > length) end = length
+  return { i: start, j: end }
+}
+
+/**
+ * One TCP or unix stream socket in any of LuaSocket's states.
+ *
+ * @since 0.1.0
+ */
+export class TcpSocket {
+  /** LuaSocket class: master, client or server. */
+  kind: Kind = "master"
+  family: Address.Family
+  private closed = false
+  private timeoutPolicy: Timeout.TimeoutPolicy = Timeout.infinite
+  private bound: { readonly host: Address.Host; readonly port: number } | undefined
+  private socket: net.Socket | undefined
+  private server: net.Server | undefined
+  private readBuffer: ReadBuffer | undefined
+  private pending: Array<net.Socket> = []
+  private acceptWaiters: Array<() => void> = []
+  private writeWaiters: Array<() => void> = []
+  private serverError: NetError.NetError | undefined
+  private writeError: NetError.NetError | undefined
+  private lastError: NetError.NetError | undefined
+  private connectAttempted = false
+  private sentBytes = 0
+  private receivedOffset = 0
+  private birth = performance.now()
+  private options = { keepalive: false, "tcp-nodelay": false, reuseaddr: false, "ipv6-v6only": false, linger: { on: false, timeout: 0 } as Linger }
+  private readonly readHighWaterMark: number
+  private readonly writeHighWaterMark: number
+  private maxPending = 4096
+  /** Connections reset because more than `maxPending` waited for accept. */
+  droppedConnections = 0
+
+  constructor(options: MasterOptions = {}) {
+    this.family = options.family ?? "unspec"
+    if (this.family === "inet6") this.options["ipv6-v6only"] = true
+    this.readHighWaterMark = options.readHighWaterMark ?? 256 * 1024
+    this.writeHighWaterMark = options.writeHighWaterMark ?? 1024 * 1024
+  }
+
+  /** @internal Wraps a connected Node socket (accepted, or connected by us). */
+  private attach(sock: net.Socket): void {
+    this.socket = sock
+    this.kind = "client"
+    const rb = new ReadBuffer({ pause: () => sock.pause(), resume: () => sock.resume() }, this.readHighWaterMark)
+    this.readBuffer = rb
+    sock.on("end", () => rb.pushEnd())
+    sock.on("error", (err) => {
+      const e = NetError.fromCause(err, { operation: "receive", address: this.describePeer() })
+      this.lastError = e
+      this.writeError ??= e
+      rb.pushError(e)
+      this.wakeWriters()
+    })
+    sock.on("close", () => {
+      rb.pushEnd()
+      this.wakeWriters()
+    })
+    sock.on("drain", () => this.wakeWriters())
+    if (this.options["tcp-nodelay"]) sock.setNoDelay(true)
+    if (this.options.keepalive) sock.setKeepAlive(true)
+  }
+
+  private wakeWriters(): void {
+    if (this.writeWaiters.length === 0) return
+    const ws = this.writeWaiters
+    this.writeWaiters = []
+    for (const w of ws) w()
+  }
+
+  private describePeer(): string | undefined {
+    const s = this.socket
+    if (s === undefined) return undefined
+    if (s.remoteAddress !== undefined) return Address.format(s.remoteAddress, s.remotePort)
+    return undefined
+  }
+
+  // ---- common --------------------------------------------------------------------
+
+  /** True after `close`. */
+  get isClosed(): boolean {
+    return this.closed
+  }
+
+  /** LuaSocket's `tostring` class name, e.g. `tcp{client}`. */
+  get className(): string {
+    return `tcp{${this.kind}}`
+  }
+
+  /** LuaSocket's `settimeout(value, mode)`: negative or undefined = infinite. */
+  setTimeout(seconds: number | undefined, mode?: string): Effect.Effect<void, NetError.NetError> {
+    return Effect.map(Timeout.set(this.timeoutPolicy, seconds, mode), (p) => {
+      this.timeoutPolicy = p
+    })
+  }
+
+  /** Sets the whole policy. */
+  setTimeoutPolicy(policy: Timeout.TimeoutPolicy): void {
+    this.timeoutPolicy = policy
+  }
+
+  get timeout(): Timeout.TimeoutPolicy {
+    return this.timeoutPolicy
+  }
+
+  /** `gettimeout()`: block and total in seconds, -1 = infinite. */
+  getTimeout(): { readonly block: number; readonly total: number } {
+    return { block: Timeout.toSeconds(this.timeoutPolicy.block), total: Timeout.toSeconds(this.timeoutPolicy.total) }
+  }
+
+  /** `getfamily()`: LuaSocket says `inet4` / `inet6` (and `unix` here for unix sockets). */
+  getFamily(): "inet4" | "inet6" | "unix" {
+    return this.family === "inet6" ? "inet6" : this.family === "unix" ? "unix" : "inet4"
+  }
+
+  /** `getfd()`: the OS descriptor, -1 when closed or when none exists yet. */
+  getFd(): number {
+    if (this.closed) return -1
+    const h = this.socket !== undefined ? handleOf(this.socket) : this.server !== undefined ? handleOf(this.server) : null
+    return typeof h?.fd === "number" && h.fd >= 0 ? h.fd : -1
+  }
+
+  /** `dirty()`: unread bytes are buffered. */
+  get dirty(): boolean {
+    return this.readBuffer?.dirty ?? false
+  }
+
+  /** For select: a receive would not wait (data, EOF, error, or a pending connection). */
+  get readable(): boolean {
+    if (this.closed) return false
+    if (this.kind === "server") return this.pending.length > 0 || this.serverError !== undefined
+    return this.readBuffer?.readable ?? false
+  }
+
+  /** For select: a send would not wait. */
+  get writable(): boolean {
+    const s = this.socket
+    return !this.closed && s !== undefined && !s.connecting && !s.destroyed && !s.writableNeedDrain
+  }
+
+  getStats(): Stats {
+    return {
+      received: (this.readBuffer?.received ?? 0) + this.receivedOffset,
+      sent: this.sentBytes,
+      age: (performance.now() - this.birth) / 1000
+    }
+  }
+
+  /** `setstats(received, sent, age)`. */
+  setStats(received: number, sent: number, age: number): void {
+    this.receivedOffset = received - (this.readBuffer?.received ?? 0)
+    this.sentBytes = sent
+    this.birth = performance.now() - age * 1000
+  }
+
+  private badFd(operation: string): NetError.NetError {
+    return new NetError.Unknown({ operation, code: "EBADF", detail: "the socket has no descriptor yet (bind or connect first) or is closed" })
+  }
+
+  getSockName(): Either.Either<SocketAddress, NetError.NetError> {
+    if (this.closed) return Either.left(this.badFd("getsockname"))
+    if (this.server !== undefined) {
+      const a = this.server.address()
+      if (a === null) return Either.left(this.badFd("getsockname"))
+      if (typeof a === "string") return Either.right({ address: displayUnix(a), port: 0, family: "unix" })
+      return Either.right({ address: a.address, port: a.port, family: familyOfNode(a.family) })
+    }
+    if (this.socket !== undefined) {
+      if (this.family === "unix") return Either.right({ address: "", port: 0, family: "unix" })
+      const s = this.socket
+      if (s.localAddress === undefined) return Either.left(this.badFd("getsockname"))
+      return Either.right({ address: s.localAddress, port: s.localPort ?? 0, family: familyOfNode(s.localFamily) })
+    }
+    if (this.bound !== undefined) {
+      const h = this.bound.host
+      if (h._tag === "Unix") return Either.right({ address: h.path, port: 0, family: "unix" })
+      if (h._tag === "Ip") return Either.right({ address: h.address, port: this.bound.port, family: h.family })
+      if (h._tag === "Any") return Either.right({ address: Address.anyAddress(this.family), port: this.bound.port, family: this.family === "inet6" ? "inet6" : "inet" })
+    }
+    return Either.left(this.badFd("getsockname"))
+  }
+
+  getPeerName(): Either.Either<SocketAddress, NetError.NetError> {
+    const s = this.socket
+    if (this.closed) return Either.left(this.badFd("getpeername"))
+    if (s === undefined || s.connecting || s.destroyed) return Either.left(new NetError.NotConnected({ operation: "getpeername", code: "ENOTCONN" }))
+    if (this.family === "unix") return Either.right({ address: this.unixPeer ?? "", port: 0, family: "unix" })
+    if (s.remoteAddress === undefined) return Either.left(new NetError.NotConnected({ operation: "getpeername", code: "ENOTCONN" }))
+    return Either.right({ address: s.remoteAddress, port: s.remotePort ?? 0, family: familyOfNode(s.remoteFamily) })
+  }
+
+  private unixPeer: string | undefined
+
+  // ---- options -------------------------------------------------------------------
+
+  /** `setoption(name, value)`. */
+  setOption(name: string, value: unknown): Effect.Effect<void, NetError.NetError> {
+    return Effect.suspend((): Effect.Effect<void, NetError.NetError> => {
+      const fail = (detail: string) => Effect.fail(new NetError.InvalidArgument({ operation: "setoption", detail }))
+      if (this.closed) return Effect.fail(new NetError.Closed({ operation: "setoption", detail: `option ${name}` }))
+      if (unsupportedOptions.includes(name)) return Effect.fail(unsupported(name))
+      switch (name) {
+        case "keepalive":
+        case "tcp-nodelay":
+        case "reuseaddr":
+        case "ipv6-v6only": {
+          if (typeof value !== "boolean") return fail(`option ${name} needs a boolean, got ${typeof value}`)
+          if (name === "reuseaddr" && value === false && this.kind === "server") {
+            return Effect.fail(new NetError.Unsupported({ operation: "setoption", detail: "reuseaddr cannot be turned off: Node.js always sets SO_REUSEADDR on listening sockets" }))
+          }
+          if (name === "ipv6-v6only" && this.kind !== "master") {
+            return Effect.fail(new NetError.Unsupported({ operation: "setoption", detail: "ipv6-v6only can only be set before bind/listen/connect on Node.js" }))
+          }
+          this.options[name] = value
+          const s = this.socket
+          if (s !== undefined && name === "keepalive") s.setKeepAlive(value)
+          if (s !== undefined && name === "tcp-nodelay") s.setNoDelay(value)
+          return Effect.void
+        }
+        case "linger": {
+          if (typeof value !== "object" || value === null || typeof (value as Linger).on !== "boolean" || typeof (value as Linger).timeout !== "number") {
+            return fail("option linger needs { on: boolean, timeout: number }")
+          }
+          const l = value as Linger
+          if (!Number.isFinite(l.timeout) || l.timeout < 0) return fail(`linger timeout must be a number >= 0, got ${l.timeout}`)
+          if (l.on && l.timeout > 0) {
+            return Effect.fail(new NetError.Unsupported({ operation: "setoption", detail: "linger with a timeout > 0 (a blocking close) is not possible on Node.js; use { on: true, timeout: 0 } (reset on close) or { on: false }" }))
+          }
+          this.options.linger = { on: l.on, timeout: Math.trunc(l.timeout) }
+          return Effect.void
+        }
+        default:
+          return fail(`unknown option ${JSON.stringify(name)}`)
+      }
+    })
+  }
+
+  /** `getoption(name)`: `error` gives the last error's message or undefined. */
+  getOption(name: string): Effect.Effect<boolean | Linger | string | undefined, NetError.NetError> {
+    return Effect.suspend((): Effect.Effect<boolean | Linger | string | undefined, NetError.NetError> => {
+      if (this.closed) return Effect.fail(new NetError.Closed({ operation: "getoption", detail: `option ${name}` }))
+      if (name === "ipv6-v6only") return Effect.fail(new NetError.Unsupported({ operation: "getoption", detail: "ipv6-v6only can be set but not read (as in LuaSocket)" }))
+      if (unsupportedOptions.includes(name)) return Effect.fail(unsupported(name))
+      if (!readableOptions.has(name)) return Effect.fail(new NetError.InvalidArgument({ operation: "getoption", detail: `unknown option ${JSON.stringify(name)}` }))
+      if (name === "error") return Effect.succeed(this.lastError === undefined ? undefined : NetError.luaMessage(this.lastError))
+      if (name === "reuseaddr") return Effect.succeed(this.options.reuseaddr || this.kind === "server")
+      return Effect.succeed(this.options[name as "keepalive" | "tcp-nodelay" | "linger"])
+    })
+  }
+
+  // ---- master ----------------------------------------------------------------------
+
+  private requireKind(operation: string, ...kinds: ReadonlyArray<Kind>): NetError.NetError | undefined {
+    if (this.closed) return new NetError.Closed({ operation })
+    if (!kinds.includes(this.kind)) {
+      return new NetError.InvalidArgument({ operation, detail: `${operation} needs a ${kinds.map((k) => `tcp{${k}}`).join(" or ")} but this socket is ${this.className}` })
+    }
+    return undefined
+  }
+
+  /** `bind(host, port)` on a master: validated and recorded; applied by listen/connect. */
+  bind(host: string, port: number | string): Effect.Effect<void, NetError.NetError> {
+    return Effect.suspend(() => {
+      const wrong = this.requireKind("bind", "master")
+      if (wrong) return Effect.fail(wrong)
+      if (this.bound !== undefined) return Effect.fail(new NetError.InvalidArgument({ operation: "bind", code: "EINVAL", detail: "socket is already bound" }))
+      const h = Address.parseHost(host, "bind")
+      if (Either.isLeft(h)) return Effect.fail(h.left)
+      const isUnix = h.right._tag === "Unix"
+      const p = isUnix ? Either.right(0) : Address.parsePort(port, "bind")
+      if (Either.isLeft(p)) return Effect.fail(p.left)
+      if (h.right._tag === "Unix") this.family = "unix"
+      else if (h.right._tag === "Ip" && this.family === "unspec") this.family = h.right.family
+      else if (h.right._tag === "Ip" && this.family !== h.right.family) {
+        return Effect.fail(new NetError.InvalidArgument({ operation: "bind", address: host, detail: `an ${h.right.family} address on an ${this.family} socket` }))
+      }
+      this.bound = { host: h.right, port: p.right }
+      return Effect.void
+    })
+  }
+
+  /** `listen(backlog = 32)`: the master becomes a server. */
+  listen(backlog = 32, options: { readonly maxPending?: number } = {}): Effect.Effect<void, NetError.NetError> {
+    return Effect.suspend(() => {
+      const wrong = this.requireKind("listen", "master")
+      if (wrong) return Effect.fail(wrong)
+      if (!Number.isInteger(backlog) || backlog < 0) {
+        return Effect.fail(new NetError.InvalidArgument({ operation: "listen", detail: `bad backlog ${backlog}: expected an integer >= 0` }))
+      }
+      if (options.maxPending !== undefined) this.maxPending = options.maxPending
+      const bound = this.bound ?? { host: { _tag: "Any" } as const, port: 0 }
+      const host = bound.host
+      if (host._tag === "Unix") {
+        return this.listenOn({ path: Address.unixPath(host), backlog }, host.path)
+      }
+      return Effect.flatMap(Address.resolve(host, this.family, "listen"), (addresses) => {
+        // First success in resolver order, else the last error.
+        return tryInOrder("listen", addresses, (a) =>
+          this.listenOn({ host: a.address, port: bound.port, backlog, ipv6Only: a.family === "inet6" && this.options["ipv6-v6only"] }, Address.format(a.address, bound.port), a.family)
+        )
+      })
+    })
+  }
+
+  private listenOn(options: net.ListenOptions, display: string, family?: "inet" | "inet6"): Effect.Effect<void, NetError.NetError> {
+    return Effect.async<void, NetError.NetError>((resume) => {
+      const server = net.createServer({ pauseOnConnect: true, allowHalfOpen: true })
+      const onError = (err: Error) => {
+        server.close()
+        resume(Effect.fail(NetError.fromCause(err, { operation: "listen", address: display })))
+      }
+      server.once("error", onError)
+      server.listen(options, () => {
+        server.off("error", onError)
+        if (this.closed) {
+          server.close()
+          resume(Effect.fail(new NetError.Closed({ operation: "listen", address: display })))
+          return
+        }
+        this.server = server
+        this.kind = "server"
+        if (family !== undefined) this.family = family
+        server.on("connection", (sock: net.Socket) => this.onConnection(sock))
+        server.on("error", (err) => {
+          this.serverError = NetError.fromCause(err, { operation: "accept", address: display })
+          this.lastError = this.serverError
+          this.wakeAcceptors()
+        })
+        resume(Effect.void)
+      })
+      return Effect.sync(() => {
+        if (this.server !== server) server.close()
+      })
+    })
+  }
+
+  private onConnection(sock: net.Socket): void {
+    if (this.closed || this.pending.length >= this.maxPending) {
+      this.droppedConnections++
+      sock.resetAndDestroy()
+      return
+    }
+    // Errors of a pending connection (reset before accept) must not crash the process.
+    sock.on("error", ignore)
+    this.pending.push(sock)
+    this.wakeAcceptors()
+  }
+
+  private wakeAcceptors(): void {
+    if (this.acceptWaiters.length === 0) return
+    const ws = this.acceptWaiters
+    this.acceptWaiters = []
+    for (const w of ws) w()
+  }
+
+  /** `connect(host, port)`: the master becomes a client, even when the connect fails. */
+  connect(host: string, port: number | string, options: ConnectOptions = {}): Effect.Effect<void, NetError.NetError> {
+    const once = Effect.suspend(() => this.connectOnce(host, port, options))
+    if (options.retry === undefined) return once
+    return Effect.retry(once, { schedule: options.retry, while: isRetryable })
+  }
+
+  private connectOnce(hostInput: string, portInput: number | string, options: ConnectOptions): Effect.Effect<void, NetError.NetError> {
+    if (this.closed) return Effect.fail(new NetError.Closed({ operation: "connect" }))
+    if (this.kind === "server") return Effect.fail(this.requireKind("connect", "master", "client")!)
+    if (this.kind === "client" && this.socket !== undefined && !this.socket.destroyed) {
+      return Effect.fail(new NetError.AlreadyConnected({ operation: "connect", code: "EISCONN", address: this.describePeer() }))
+    }
+    const h = Address.parseHost(hostInput, "connect")
+    if (Either.isLeft(h)) return Effect.fail(h.left)
+    const host = h.right
+    this.kind = "client"
+    this.connectAttempted = true
+    if (host._tag === "Unix") {
+      this.family = "unix"
+      this.unixPeer = host.path
+      return Timeout.within(
+        this.connectTo({ path: Address.unixPath(host) }, host.path),
+        Timeout.budget(this.timeoutPolicy, Duration.zero),
+        () => new NetError.Timeout({ operation: "connect", address: host.path })
+      )
+    }
+    const p = Address.parsePort(portInput, "connect")
+    if (Either.isLeft(p)) return Effect.fail(p.left)
+    const port = p.right
+    if (host._tag === "Any") return Effect.fail(new NetError.InvalidArgument({ operation: "connect", detail: "cannot connect to \"*\"; give an address" }))
+    const local = this.localBinding(options)
+    if (Either.isLeft(local)) return Effect.fail(local.left)
+    return Effect.flatMap(Timeout.start, (startedAt) =>
+      Effect.flatMap(Address.resolve(host, this.family, "connect"), (addresses) =>
+        tryInOrder("connect", addresses, (a) =>
+          Effect.flatMap(Timeout.remaining(this.timeoutPolicy, startedAt), (limit) =>
+            Timeout.within(
+              this.connectTo({ host: a.address, port, family: a.family === "inet6" ? 6 : 4, ...local.right }, Address.format(a.address, port)),
+              limit,
+              () => new NetError.Timeout({ operation: "connect", address: Address.format(a.address, port) })
+            )
+          ).pipe(Effect.tap(() => {
+            if (this.family === "unspec") this.family = a.family
+          }))
+        )
+      )
+    )
+  }
+
+  private localBinding(options: ConnectOptions): Either.Either<{ localAddress?: string; localPort?: number }, NetError.NetError> {
+    const out: { localAddress?: string; localPort?: number } = {}
+    if (options.localAddress !== undefined) {
+      const h = Address.parseHost(options.localAddress, "connect")
+      if (Either.isLeft(h)) return Either.left(h.left)
+      if (h.right._tag === "Ip") out.localAddress = h.right.address
+      else if (h.right._tag !== "Any") return Either.left(new NetError.InvalidArgument({ operation: "connect", detail: `local address must be numeric, got ${JSON.stringify(options.localAddress)}` }))
+    } else if (this.bound !== undefined && this.bound.host._tag === "Ip") {
+      out.localAddress = this.bound.host.address
+    }
+    if (options.localPort !== undefined) {
+      const p = Address.parsePort(options.localPort, "connect")
+      if (Either.isLeft(p)) return Either.left(p.left)
+      if (p.right !== 0) out.localPort = p.right
+    } else if (this.bound !== undefined && this.bound.port !== 0) {
+      out.localPort = this.bound.port
+    }
+    return Either.right(out)
+  }
+
+  private connectTo(options: { host?: string; port?: number; path?: string; family?: number; localAddress?: string; localPort?: number }, display: string): Effect.Effect<void, NetError.NetError> {
+    return Effect.async<void, NetError.NetError>((resume) => {
+      const onread = { buffer: sharedReadBuffer, callback: (n: number, buf: Uint8Array): boolean => {
+          this.readBuffer?.push(buf, 0, n)
+          return true
+        } }
+      const sock = net.connect({
+        ...(options as net.NetConnectOpts),
+        allowHalfOpen: true,
+        onread,
+        writableHighWaterMark: this.writeHighWaterMark,
+        noDelay: this.options["tcp-nodelay"],
+        keepAlive: this.options.keepalive
+      } as unknown as net.NetConnectOpts)
+      let settled = false
+      const onError = (err: Error) => {
+        settled = true
+        sock.destroy()
+        const e = NetError.fromCause(err, { operation: "connect", address: display })
+        this.lastError = e
+        resume(Effect.fail(e))
+      }
+      sock.once("error", onError)
+      sock.once("connect", () => {
+        settled = true
+        sock.off("error", onError)
+        if (this.closed) {
+          sock.destroy()
+          resume(Effect.fail(new NetError.Closed({ operation: "connect", address: display })))
+          return
+        }
+        this.attach(sock)
+        resume(Effect.void)
+      })
+      return Effect.sync(() => {
+        if (!settled) {
+          sock.off("error", onError)
+          sock.on("error", ignore)
+          sock.destroy()
+        }
+      })
+    })
+  }
+
+  // ---- server ------------------------------------------------------------------------
+
+  /**
+   * Waits for a pending connection and takes it as a new client socket, released
+   * with the scope. The wait is interruptible; taking it is not, so no connection leaks.
+   */
+  accept(): Effect.Effect<TcpSocket, NetError.NetError, Scope.Scope> {
+    return Effect.flatMap(this.waitPending(), () =>
+      Effect.acquireRelease(Effect.suspend(() => this.takePending()), (c) => c.close)
+    ).pipe(Effect.catchTag("Unknown", (e) => (e.code === "EAGAIN" ? this.accept() : Effect.fail(e))))
+  }
+
+  /** Takes a pending connection now, or fails (EAGAIN when none is pending). Caller owns the socket. */
+  takePending(): Effect.Effect<TcpSocket, NetError.NetError> {
+    const wrong = this.requireKind("accept", "server")
+    if (wrong) return Effect.fail(wrong)
+    const sock = this.pending.shift()
+    if (sock === undefined) {
+      if (this.serverError !== undefined) return Effect.fail(this.serverError)
+      return Effect.fail(new NetError.Unknown({ operation: "accept", code: "EAGAIN", detail: "no connection is pending" }))
+    }
+    const client = new TcpSocket({ family: this.family, readHighWaterMark: this.readHighWaterMark, writeHighWaterMark: this.writeHighWaterMark })
+    sock.off("error", ignore)
+    client.options.keepalive = false
+    client.attachAccepted(sock)
+    return Effect.succeed(client)
+  }
+
+  private attachAccepted(sock: net.Socket): void {
+    sock.setDefaultEncoding?.("latin1")
+    this.attach(sock)
+    // Node's writable side of an accepted socket has the default 16 KiB high-water mark;
+    // follow ours so that send batches the same way on both sides.
+    const ws = (sock as unknown as { _writableState?: { highWaterMark: number } })._writableState
+    if (ws !== undefined) ws.highWaterMark = this.writeHighWaterMark
+    const symbols = acceptedOnreadMode.enabled ? findOnreadSymbols() : null
+    const handle = handleOf(sock)
+    if (symbols !== null && handle !== null && typeof handle.useUserBuffer === "function") {
+      const rb = this.readBuffer!
+      const s = sock as unknown as Record<symbol, unknown>
+      s[symbols.buffer] = sharedReadBuffer
+      s[symbols.callback] = (n: number, buf: Uint8Array) => rb.push(buf, 0, n)
+      handle.useUserBuffer(sharedReadBuffer)
+    } else {
+      const rb = this.readBuffer!
+      sock.on("data", (chunk: Buffer) => rb.push(chunk))
+    }
+    sock.resume()
+  }
+
+  private waitPending(): Effect.Effect<void, NetError.NetError> {
+    return Effect.suspend(() => {
+      const wrong = this.requireKind("accept", "server")
+      if (wrong) return Effect.fail(wrong)
+      if (this.pending.length > 0 || this.serverError !== undefined) return Effect.void
+      const wait = Effect.async<void>((resume) => {
+        const w = () => resume(Effect.void)
+        this.acceptWaiters.push(w)
+        return Effect.sync(() => {
+          const i = this.acceptWaiters.indexOf(w)
+          if (i !== -1) this.acceptWaiters.splice(i, 1)
+        })
+      })
+      return Effect.flatMap(Timeout.start, (startedAt) =>
+        this.waitLoop(wait, startedAt, "accept", () => this.pending.length > 0 || this.serverError !== undefined || this.closed)
+      )
+    })
+  }
+
+  private waitLoop(wait: Effect.Effect<void>, startedAt: number, operation: string, ready: () => boolean, timeoutError?: () => NetError.NetError): Effect.Effect<void, NetError.NetError> {
+    const loop: Effect.Effect<void, NetError.NetError> = Effect.flatMap(Timeout.remaining(this.timeoutPolicy, startedAt), (limit) =>
+      Effect.flatMap(
+        Timeout.within(wait, limit, timeoutError ?? (() => new NetError.Timeout({ operation }))),
+        () => (ready() ? Effect.void : loop)
+      )
+    )
+    return loop
+  }
+
+  // ---- client ------------------------------------------------------------------------
+
+  /**
+   * `receive(pattern, prefix)` within the socket's timeout policy (or `policy`).
+   * Fails with `partial` (prefix included) on every error.
+   */
+  receive(pattern: Pattern, prefix?: Uint8Array, policy?: Timeout.TimeoutPolicy): Effect.Effect<Uint8Array, NetError.NetError> {
+    const rb = this.readBuffer
+    if (rb === undefined || this.closed) {
+      return Effect.fail(this.closed ? new NetError.Closed({ operation: "receive", partial: prefix ?? EMPTY }) : this.notConnected("receive", prefix))
+    }
+    return rb.receive(pattern, prefix, policy ?? this.timeoutPolicy)
+  }
+
+  private notConnected(operation: string, prefix?: Uint8Array): NetError.NetError {
+    if (this.kind === "client" && this.connectAttempted) return new NetError.Closed({ operation, partial: prefix ?? EMPTY })
+    return new NetError.InvalidArgument({ operation, detail: `${operation} needs a tcp{client} but this socket is ${this.className}` })
+  }
+
+  /**
+   * `send(data, i, j)`: sends `data[i..j]` (1-based, inclusive, `string.sub` rules).
+   * Succeeds with the index of the last byte sent; fails with `lastIndex`. Bytes
+   * count as sent once Node has taken them (at most the write high-water mark
+   * is queued in the process; beyond that, send waits for the kernel within the timeout).
+   */
+  send(data: Uint8Array, i = 1, j = -1, policy?: Timeout.TimeoutPolicy): Effect.Effect<number, NetError.NetError> {
+    return Effect.suspend(() => {
+      const range = sendRange(data.length, i, j)
+      const first = range.i
+      const sock = this.socket
+      const fail = (e: NetError.NetError, sent: number) => Effect.fail(NetError.make(e._tag, { ...e, operation: "send", lastIndex: first - 1 + sent }))
+      if (this.closed) return fail(new NetError.Closed({ operation: "send" }), 0)
+      if (sock === undefined) return fail(this.notConnected("send"), 0)
+      if (this.writeError !== undefined) return fail(this.writeError, 0)
+      if (sock.destroyed || !sock.writable) return fail(new NetError.Closed({ operation: "send", code: "EPIPE" }), 0)
+      const total = range.j - range.i + 1
+      if (total <= 0) return Effect.succeed(first - 1)
+      let sent = 0
+      const step = (): boolean => {
+        // Hand Node pieces while its queue is below the high-water mark.
+        while (sent < total && !sock.writableNeedDrain) {
+          const piece = Math.min(total - sent, this.writeHighWaterMark)
+          const from = first - 1 + sent
+          sock.write(from === 0 && piece === data.length ? data : data.subarray(from, from + piece))
+          sent += piece
+          this.sentBytes += piece
+        }
+        return sent === total
+      }
+      if (step()) return Effect.succeed(first - 1 + sent)
+      const wait = Effect.async<void>((resume) => {
+        const w = () => resume(Effect.void)
+        this.writeWaiters.push(w)
+        return Effect.sync(() => {
+          const k = this.writeWaiters.indexOf(w)
+          if (k !== -1) this.writeWaiters.splice(k, 1)
+        })
+      })
+      return Effect.flatMap(Timeout.start, (startedAt) => {
+        const loop: Effect.Effect<number, NetError.NetError> = Effect.flatMap(Timeout.remaining(policy ?? this.timeoutPolicy, startedAt), (limit) =>
+          Timeout.within(wait, limit, () => new NetError.Timeout({ operation: "send" })).pipe(
+            Effect.matchEffect({
+              onFailure: (e) => fail(e, sent),
+              onSuccess: () => {
+                if (this.closed) return fail(new NetError.Closed({ operation: "send" }), sent)
+                if (this.writeError !== undefined) return fail(this.writeError, sent)
+                if (sock.destroyed) return fail(new NetError.Closed({ operation: "send", code: "EPIPE" }), sent)
+                return step() ? Effect.succeed(first - 1 + sent) : loop
+              }
+            })
+          )
+        )
+        return loop
+      })
+    })
+  }
+
+  /** `shutdown(how)`: `send` half-closes, `receive` stops reading (buffered data dropped), `both`. */
+  shutdown(how: ShutdownMode = "both"): Effect.Effect<void, NetError.NetError> {
+    return Effect.suspend(() => {
+      const wrong = this.requireKind("shutdown", "client")
+      if (wrong) return Effect.fail(wrong)
+      const sock = this.socket
+      if (sock === undefined) return Effect.fail(new NetError.NotConnected({ operation: "shutdown", code: "ENOTCONN" }))
+      if (how === "send" || how === "both") sock.end()
+      if (how === "receive" || how === "both") {
+        sock.pause()
+        this.readBuffer?.close()
+      }
+      return Effect.void
+    })
+  }
+
+  /** `close()`: idempotent. Queued outgoing bytes are still delivered (unless linger is on with timeout 0: reset). */
+  readonly close: Effect.Effect<void> = Effect.sync(() => this.closeNow())
+
+  /** Synchronous close, for finalizers and facades. */
+  closeNow(): void {
+    if (this.closed) return
+    this.closed = true
+    this.readBuffer?.close()
+    const sock = this.socket
+    if (sock !== undefined) {
+      sock.on("error", ignore)
+      if (this.options.linger.on && this.options.linger.timeout === 0 && !sock.destroyed) {
+        sock.resetAndDestroy()
+      } else if (sock.writableLength > 0 && !sock.destroyed) {
+        // Let Node flush what send() already accepted, then release the descriptor.
+        sock.end()
+        sock.once("finish", () => sock.destroy())
+        sock.once("end", () => sock.destroy())
+        sock.resume()
+      } else {
+        sock.destroy()
+      }
+    }
+    const server = this.server
+    if (server !== undefined) {
+      server.close()
+      for (const p of this.pending) p.destroy()
+      this.pending = []
+    }
+    this.wakeAcceptors()
+    this.wakeWriters()
+  }
+}
+
+const ignore = () => {}
+
+const unsupported = (name: string) =>
+  new NetError.Unsupported({ operation: "setoption", detail: `option ${name} is not available through Node.js's socket API` })
+
+const displayUnix = (path: string): string => (path.startsWith("\0") ? "@" + path.slice(1) : path)
+
+/** Tries `f` on each item in order; the first success wins, else the last error (LuaSocket's connect/bind loop). */
+const tryInOrder = <A, B>(operation: string, items: ReadonlyArray<A>, f: (a: A) => Effect.Effect<B, NetError.NetError>): Effect.Effect<B, NetError.NetError> => {
+  let i = 0
+  const next = (last: NetError.NetError): Effect.Effect<B, NetError.NetError> => {
+    if (i >= items.length) return Effect.fail(last)
+    const item = items[i++]!
+    return Effect.catchAll(f(item), (e) => next(e))
+  }
+  return next(new NetError.HostNotFound({ operation, detail: "no info on address" }))
+}
+
+// ---- constructors (scoped) -------------------------------------------------------------
+
+/**
+ * A new master socket (`socket.tcp()`), closed when the scope closes.
+ *
+ * @since 0.1.0
+ */
+export const master = (options: MasterOptions = {}): Effect.Effect<TcpSocket, never, Scope.Scope> =>
+  Effect.acquireRelease(Effect.sync(() => new TcpSocket(options)), (s) => s.close)
+
+/**
+ * Connects to `host:port` (or a unix path), trying each resolved address in
+ * order (`socket.connect`); the client is closed when the scope closes.
+ *
+ * @since 0.1.0
+ */
+export const connect = (host: string, port: number | string = 0, options: ClientOptions = {}): Effect.Effect<TcpSocket, NetError.NetError, Scope.Scope> =>
+  Effect.flatMap(master(options), (s) => {
+    if (options.timeout !== undefined) s.setTimeoutPolicy(options.timeout)
+    const bind = options.localAddress !== undefined || options.localPort !== undefined
+    const connectOptions: ConnectOptions = {
+      ...(bind ? { localAddress: options.localAddress ?? "*", localPort: options.localPort ?? 0 } : {}),
+      ...(options.retry !== undefined ? { retry: options.retry } : {})
+    }
+    return Effect.as(s.connect(host, port, connectOptions), s)
+  })
+
+/**
+ * Binds and listens on `host:port` (or a unix path) with reuseaddr on
+ * (`socket.bind`); `"*"` = any address. Closed when the scope closes.
+ *
+ * @since 0.1.0
+ */
+export const listen = (host: string, port: number | string = 0, options: ServerOptions = {}): Effect.Effect<TcpSocket, NetError.NetError, Scope.Scope> =>
+  Effect.flatMap(master(options), (s) => {
+    if (options.timeout !== undefined) s.setTimeoutPolicy(options.timeout)
+    return s.setOption("reuseaddr", true).pipe(
+      Effect.zipRight(s.bind(host, port)),
+      Effect.zipRight(s.listen(options.backlog ?? 32, options.maxPending !== undefined ? { maxPending: options.maxPending } : {})),
+      Effect.as(s)
+    )
+  })
+
+/** Seconds as a Duration, for callers that think in LuaSocket's numbers. @since 0.1.0 */
+export const seconds = (s: number): Duration.Duration => Duration.millis(s * 1000)

@@ -1,0 +1,136 @@
+/**
+ * LuaSocket's block/total timeout policy, all of its arithmetic in one place
+ * (spec/reference-semantics.md section 1, "settimeout"; LuaSocket's timeout.c).
+ *
+ * A policy has a `block` limit (per wait) and a `total` limit (per call); each is a
+ * `Duration`, `Duration.infinity` meaning "no limit". Every wait inside one call is
+ * given `budget(policy, elapsed)` where `elapsed` is measured from the start of the
+ * call with Effect's `Clock`, so the whole policy runs under `TestClock` in tests.
+ *
+ * @since 0.1.0
+ */
+import { Clock, Duration, Effect, Option } from "effect"
+import { InvalidArgument, type NetError } from "./NetError.js"
+
+/** @since 0.1.0 */
+export interface TimeoutPolicy {
+  /** Longest single wait; `Duration.zero` = never wait, `Duration.infinity` = no limit. */
+  readonly block: Duration.Duration
+  /** Longest whole call; `Duration.infinity` = no limit. */
+  readonly total: Duration.Duration
+}
+
+/** Both limits infinite: LuaSocket's default (-1 / -1). @since 0.1.0 */
+export const infinite: TimeoutPolicy = { block: Duration.infinity, total: Duration.infinity }
+
+/** @since 0.1.0 */
+export const make = (limits: { readonly block?: Duration.DurationInput; readonly total?: Duration.DurationInput }): TimeoutPolicy => ({
+  block: limits.block === undefined ? Duration.infinity : Duration.decode(limits.block),
+  total: limits.total === undefined ? Duration.infinity : Duration.decode(limits.total)
+})
+
+/** Which limit a LuaSocket `settimeout` call sets. @since 0.1.0 */
+export type Mode = "block" | "total"
+
+/**
+ * LuaSocket's mode argument: only the first character matters; `b` = block,
+ * `t` or `r` = total; anything else is invalid (returns None).
+ *
+ * @since 0.1.0
+ */
+export const parseMode = (mode: string | undefined): Option.Option<Mode> => {
+  if (mode === undefined || mode === "") return Option.some("block")
+  switch (mode[0]) {
+    case "b":
+      return Option.some("block")
+    case "t":
+    case "r":
+      return Option.some("total")
+    default:
+      return Option.none()
+  }
+}
+
+/**
+ * Seconds as LuaSocket takes them: negative, NaN or undefined = infinite.
+ *
+ * @since 0.1.0
+ */
+export const fromSeconds = (seconds: number | undefined): Duration.Duration =>
+  seconds === undefined || !(seconds >= 0) ? Duration.infinity : seconds === Infinity ? Duration.infinity : Duration.millis(seconds * 1000)
+
+/**
+ * Seconds as LuaSocket reports them: infinite = -1.
+ *
+ * @since 0.1.0
+ */
+export const toSeconds = (d: Duration.Duration): number =>
+  Duration.isFinite(d) ? Duration.toMillis(d) / 1000 : -1
+
+/**
+ * `settimeout(value, mode)`: the policy with one limit replaced.
+ *
+ * @since 0.1.0
+ */
+export const set = (policy: TimeoutPolicy, seconds: number | undefined, mode?: string): Effect.Effect<TimeoutPolicy, NetError> => {
+  const parsed = parseMode(mode)
+  if (Option.isNone(parsed)) {
+    return Effect.fail(new InvalidArgument({ operation: "settimeout", detail: `invalid timeout mode ${JSON.stringify(mode)} (use "b" for block or "t" for total)` }))
+  }
+  const limit = fromSeconds(seconds)
+  return Effect.succeed(parsed.value === "block" ? { block: limit, total: policy.total } : { block: policy.block, total: limit })
+}
+
+const max0 = (d: Duration.Duration, elapsed: Duration.Duration): Duration.Duration =>
+  Duration.greaterThan(d, elapsed) ? Duration.subtract(d, elapsed) : Duration.zero
+
+/**
+ * How long the next wait of a call may last, `elapsed` after the call started
+ * (LuaSocket's `timeout_getretry`): both infinite -> infinite; total only ->
+ * `max(total - elapsed, 0)`; block only -> `max(block - elapsed, 0)`;
+ * both -> `min(block, max(total - elapsed, 0))`.
+ *
+ * @since 0.1.0
+ */
+export const budget = (policy: TimeoutPolicy, elapsed: Duration.Duration): Duration.Duration => {
+  const blockInfinite = !Duration.isFinite(policy.block)
+  const totalInfinite = !Duration.isFinite(policy.total)
+  if (blockInfinite && totalInfinite) return Duration.infinity
+  if (blockInfinite) return max0(policy.total, elapsed)
+  if (totalInfinite) return max0(policy.block, elapsed)
+  return Duration.min(policy.block, max0(policy.total, elapsed))
+}
+
+/** True when the policy never lets a call wait (block or total is zero). @since 0.1.0 */
+export const isImmediate = (policy: TimeoutPolicy): boolean => Duration.isZero(budget(policy, Duration.zero))
+
+/** The moment a call started, in `Clock` milliseconds. @since 0.1.0 */
+export type Start = number
+
+/** @since 0.1.0 */
+export const start: Effect.Effect<Start> = Clock.currentTimeMillis
+
+/**
+ * The budget of the next wait for a call that started at `startedAt`.
+ *
+ * @since 0.1.0
+ */
+export const remaining = (policy: TimeoutPolicy, startedAt: Start): Effect.Effect<Duration.Duration> =>
+  Effect.map(Clock.currentTimeMillis, (now) => budget(policy, Duration.millis(Math.max(0, now - startedAt))))
+
+/**
+ * Runs `wait` within `limit`: as is when infinite, `onTimeout` at once when zero,
+ * otherwise raced against a `Clock` sleep (so `TestClock` drives it). Interrupting
+ * the loser runs its finalizers, so a wait that times out leaves no listener behind.
+ *
+ * @since 0.1.0
+ */
+export const within = <A, E>(
+  wait: Effect.Effect<A, E>,
+  limit: Duration.Duration,
+  onTimeout: () => E
+): Effect.Effect<A, E> => {
+  if (!Duration.isFinite(limit)) return wait
+  if (Duration.isZero(limit)) return Effect.fail(onTimeout())
+  return Effect.timeoutFail(wait, { duration: limit, onTimeout })
+}

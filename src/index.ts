@@ -1,0 +1,10 @@
+/**
+ * effect-luasocket: the Effect core.
+ *
+ * @since 0.1.0
+ */
+export * as Address from "./core/Address.js"
+export * as NetError from "./core/NetError.js"
+export * as ReadBuffer from "./core/ReadBuffer.js"
+export * as Tcp from "./core/Tcp.js"
+export * as Timeout from "./core/Timeout.js"
