@@ -87,10 +87,8 @@ const concat = (parts: ReadonlyArray<Uint8Array>, length: number): Uint8Array =>
 }
 
 /** The bytes of `src[from, to)` without CRs (a view when there are none). */
-const withoutCR = (src: Uint8Array, from: number, to: number): Uint8Array => {
-  let i = from
-  while (i < to && src[i] !== CR) i++
-  if (i === to) return src.subarray(from, to)
+const withoutCR = (src: Buffer, from: number, to: number, firstCR: number): Uint8Array => {
+  if (firstCR >= to) return viewOf(src, from, to)
   const out = Buffer.allocUnsafe(to - from)
   let n = 0
   for (let k = from; k < to; k++) {
@@ -99,6 +97,9 @@ const withoutCR = (src: Uint8Array, from: number, to: number): Uint8Array => {
   }
   return out.subarray(0, n)
 }
+
+/** A plain Uint8Array view (cheaper to make than Buffer#subarray). */
+const viewOf = (src: Buffer, from: number, to: number): Uint8Array => new Uint8Array(src.buffer, src.byteOffset + from, to - from)
 
 /**
  * The receive buffer of one stream socket.
@@ -111,6 +112,8 @@ export class ReadBuffer {
   private end = 0
   /** True when bytes of the current storage were handed out as views (so it must not be rewritten). */
   private shared = false
+  /** Index of the first CR in `[start, end)`, or Infinity: lets lines skip the CR scan. */
+  private firstCR = Infinity
   private paused = false
   private eof = false
   private failure: NetError | undefined = undefined
@@ -153,6 +156,10 @@ export class ReadBuffer {
     if (n <= 0 || this.closed) return
     this.received += n
     if (this.end + n > this.storage.length) this.grow(n)
+    if (this.firstCR === Infinity) {
+      const k = chunk.indexOf(CR, from)
+      if (k !== -1 && k < to) this.firstCR = this.end + (k - from)
+    }
     this.storage.set(n === chunk.length ? chunk : chunk.subarray(from, to), this.end)
     this.end += n
     if (!this.paused && this.end - this.start >= this.highWaterMark) {
@@ -181,6 +188,7 @@ export class ReadBuffer {
     this.closed = true
     this.storage = Buffer.allocUnsafe(0)
     this.start = this.end = 0
+    this.firstCR = Infinity
     this.wake()
   }
 
@@ -196,6 +204,7 @@ export class ReadBuffer {
       this.storage = next
       this.shared = false
     }
+    if (this.firstCR !== Infinity) this.firstCR -= this.start
     this.start = 0
     this.end = live
   }
@@ -207,9 +216,20 @@ export class ReadBuffer {
     for (const w of ws) w()
   }
 
+  /** Consumes the buffered bytes up to `to`. */
+  private advance(to: number): void {
+    this.start = to
+    if (this.firstCR < to) {
+      const k = to < this.end ? this.storage.indexOf(CR, to) : -1
+      this.firstCR = k !== -1 && k < this.end ? k : Infinity
+    }
+    this.consumed()
+  }
+
   private consumed(): void {
     if (this.start === this.end) {
       this.start = this.end = 0
+      this.firstCR = Infinity
     }
     if (this.paused && this.end - this.start < this.highWaterMark && !this.closed) {
       this.paused = false
@@ -220,7 +240,7 @@ export class ReadBuffer {
   /** A view of `[from, to)` of the storage, which is then never rewritten. */
   private view(from: number, to: number): Uint8Array {
     this.shared = true
-    return this.storage.subarray(from, to)
+    return viewOf(this.storage, from, to)
   }
 
   // ---- receive side ------------------------------------------------------------
@@ -236,7 +256,7 @@ export class ReadBuffer {
     if (n <= 0) return
     const from = this.start
     const to = from + n
-    const part = call.pattern._tag === "Line" ? withoutCR(this.storage, from, to) : this.view(from, to)
+    const part = call.pattern._tag === "Line" ? withoutCR(this.storage, from, to, this.firstCR) : this.view(from, to)
     if (part.buffer === this.storage.buffer) this.shared = true
     if (part.length > 0) {
       call.acc.push(part)
@@ -245,8 +265,7 @@ export class ReadBuffer {
     call.rawLength += n
     call.taken += n
     call.scanned = 0
-    this.start = to
-    this.consumed()
+    this.advance(to)
   }
 
   private fail(call: Call, error: NetError): NetError {
@@ -260,10 +279,9 @@ export class ReadBuffer {
   /** Result = prefix + acc + `[start, to)` (CR-free for lines); consumes up to `skipTo`. */
   private finish(call: Call, to: number, skipTo: number): Uint8Array {
     const from = this.start
-    const tail = call.pattern._tag === "Line" ? withoutCR(this.storage, from, to) : this.storage.subarray(from, to)
+    const tail = call.pattern._tag === "Line" ? withoutCR(this.storage, from, to, this.firstCR) : viewOf(this.storage, from, to)
     if (tail.buffer === this.storage.buffer) this.shared = true
-    this.start = skipTo
-    this.consumed()
+    this.advance(skipTo)
     if (call.accLength === 0 && call.prefix.length === 0) return tail
     const parts = call.prefix.length > 0 ? [call.prefix, ...call.acc, tail] : [...call.acc, tail]
     return concat(parts, call.prefix.length + call.accLength + tail.length)
@@ -341,12 +359,29 @@ export class ReadBuffer {
    * typed error carrying `partial` (prefix included).
    */
   receive(pattern: Pattern, prefix: Uint8Array = EMPTY, policy: Timeout.TimeoutPolicy = Timeout.infinite): Effect.Effect<Uint8Array, NetError> {
-    return Effect.suspend(() => {
-      const call: Call = { pattern, prefix, acc: [], accLength: 0, rawLength: 0, scanned: 0, taken: 0 }
-      const first = this.attempt(call)
-      if (first !== NEED_MORE) return isError(first) ? Effect.fail(first) : Effect.succeed(first)
-      return Effect.flatMap(Timeout.start, (startedAt) => this.waitLoop(call, policy, startedAt))
-    })
+    return Effect.suspend(() => this.receiveNow(pattern, prefix, policy))
+  }
+
+  /**
+   * The body of `receive`, run when the effect runs: the result itself when the
+   * buffered bytes satisfy the pattern, else the effect that waits. Callers that
+   * cache `Effect.suspend(() => receiveNow(...))` save an allocation per call.
+   */
+  receiveNow(pattern: Pattern, prefix: Uint8Array, policy: Timeout.TimeoutPolicy): Effect.Effect<Uint8Array, NetError> {
+    if (pattern._tag === "Line" && prefix.length === 0 && pattern.maxLength === undefined && this.end > this.start && !this.closed) {
+      // Fast path: a whole line is buffered.
+      const nl = this.storage.indexOf(LF, this.start)
+      if (nl !== -1 && nl < this.end) {
+        const lineBytes = withoutCR(this.storage, this.start, nl, this.firstCR)
+        this.shared = true
+        this.advance(nl + 1)
+        return Effect.succeed(lineBytes)
+      }
+    }
+    const call: Call = { pattern, prefix, acc: [], accLength: 0, rawLength: 0, scanned: 0, taken: 0 }
+    const first = this.attempt(call)
+    if (first !== NEED_MORE) return isError(first) ? Effect.fail(first) : Effect.succeed(first)
+    return Effect.flatMap(Timeout.start, (startedAt) => this.waitLoop(call, policy, startedAt))
   }
 
   private waitLoop(call: Call, policy: Timeout.TimeoutPolicy, startedAt: Timeout.Start): Effect.Effect<Uint8Array, NetError> {

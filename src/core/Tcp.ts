@@ -9,10 +9,12 @@
  *
  * @since 0.1.0
  */
+import * as fs from "node:fs"
 import * as net from "node:net"
 import { Duration, Effect, Either, type Schedule, type Scope } from "effect"
 import * as Address from "./Address.js"
 import * as NetError from "./NetError.js"
+import * as ReadBufferModule from "./ReadBuffer.js"
 import { ReadBuffer, type Pattern } from "./ReadBuffer.js"
 import * as Timeout from "./Timeout.js"
 
@@ -133,8 +135,22 @@ const findOnreadSymbols = (): { buffer: symbol; callback: symbol } | null => {
   return onreadSymbols
 }
 
-/** Whether accepted sockets read through the shared `onread` buffer (else 'data' events). @since 0.1.0 */
-export const acceptedOnreadMode = { enabled: process.env.EFFECT_LUASOCKET_NO_ONREAD === undefined }
+/**
+ * Switches for the fast paths that rest on undocumented Node internals, so that
+ * both paths can be tested (and turned off by environment variable if a Node
+ * version breaks them):
+ * - `acceptedOnread`: accepted sockets read through the shared `onread` buffer
+ *   (else through 'data' events). `EFFECT_LUASOCKET_NO_ONREAD=1` turns it off.
+ * - `directWrite`: when nothing is queued, `send` first tries one synchronous
+ *   write(2) on the descriptor (else always through the stream).
+ *   `EFFECT_LUASOCKET_NO_DIRECT_WRITE=1` turns it off.
+ *
+ * @since 0.1.0
+ */
+export const fastPaths = {
+  acceptedOnread: process.env.EFFECT_LUASOCKET_NO_ONREAD === undefined,
+  directWrite: process.env.EFFECT_LUASOCKET_NO_DIRECT_WRITE === undefined
+}
 
 interface Handle {
   fd?: number
@@ -670,7 +686,7 @@ export class TcpSocket {
     // follow ours so that send batches the same way on both sides.
     const ws = (sock as unknown as { _writableState?: { highWaterMark: number } })._writableState
     if (ws !== undefined) ws.highWaterMark = this.writeHighWaterMark
-    const symbols = acceptedOnreadMode.enabled ? findOnreadSymbols() : null
+    const symbols = fastPaths.acceptedOnread ? findOnreadSymbols() : null
     const handle = handleOf(sock)
     if (symbols !== null && handle !== null && typeof handle.useUserBuffer === "function") {
       const rb = this.readBuffer!
@@ -721,12 +737,24 @@ export class TcpSocket {
    * Fails with `partial` (prefix included) on every error.
    */
   receive(pattern: Pattern, prefix?: Uint8Array, policy?: Timeout.TimeoutPolicy): Effect.Effect<Uint8Array, NetError.NetError> {
+    if (prefix === undefined && policy === undefined) {
+      // The commonest calls reuse one effect each (no allocation per call).
+      if (pattern === ReadBufferModule.line) return this.receiveLine
+      if (pattern === ReadBufferModule.all) return this.receiveAll
+    }
+    return Effect.suspend(() => this.receiveNow(pattern, prefix ?? EMPTY, policy ?? this.timeoutPolicy))
+  }
+
+  private receiveNow(pattern: Pattern, prefix: Uint8Array, policy: Timeout.TimeoutPolicy): Effect.Effect<Uint8Array, NetError.NetError> {
     const rb = this.readBuffer
     if (rb === undefined || this.closed) {
-      return Effect.fail(this.closed ? new NetError.Closed({ operation: "receive", partial: prefix ?? EMPTY }) : this.notConnected("receive", prefix))
+      return Effect.fail(this.closed ? new NetError.Closed({ operation: "receive", partial: prefix }) : this.notConnected("receive", prefix))
     }
-    return rb.receive(pattern, prefix, policy ?? this.timeoutPolicy)
+    return rb.receiveNow(pattern, prefix, policy)
   }
+
+  private readonly receiveLine = Effect.suspend(() => this.receiveNow(ReadBufferModule.line, EMPTY, this.timeoutPolicy))
+  private readonly receiveAll = Effect.suspend(() => this.receiveNow(ReadBufferModule.all, EMPTY, this.timeoutPolicy))
 
   private notConnected(operation: string, prefix?: Uint8Array): NetError.NetError {
     if (this.kind === "client" && this.connectAttempted) return new NetError.Closed({ operation, partial: prefix ?? EMPTY })
@@ -753,6 +781,13 @@ export class TcpSocket {
       if (total <= 0) return Effect.succeed(first - 1)
       let sent = 0
       const step = (): boolean => {
+        if (fastPaths.directWrite && sock.writableLength === 0 && !sock.connecting && !sock.writableCorked) {
+          const written = this.writeDirect(sock, data, first - 1 + sent, total - sent)
+          sent += written
+          this.sentBytes += written
+          if (sent === total) return true
+          if (this.writeError !== undefined) return false
+        }
         // Hand Node pieces while its queue is below the high-water mark.
         while (sent < total && !sock.writableNeedDrain) {
           const piece = Math.min(total - sent, this.writeHighWaterMark)
@@ -764,6 +799,7 @@ export class TcpSocket {
         return sent === total
       }
       if (step()) return Effect.succeed(first - 1 + sent)
+      if (this.writeError !== undefined) return fail(this.writeError, sent)
       const wait = Effect.async<void>((resume) => {
         const w = () => resume(Effect.void)
         this.writeWaiters.push(w)
@@ -781,7 +817,8 @@ export class TcpSocket {
                 if (this.closed) return fail(new NetError.Closed({ operation: "send" }), sent)
                 if (this.writeError !== undefined) return fail(this.writeError, sent)
                 if (sock.destroyed) return fail(new NetError.Closed({ operation: "send", code: "EPIPE" }), sent)
-                return step() ? Effect.succeed(first - 1 + sent) : loop
+                if (step()) return Effect.succeed(first - 1 + sent)
+                return this.writeError !== undefined ? fail(this.writeError, sent) : loop
               }
             })
           )
@@ -789,6 +826,27 @@ export class TcpSocket {
         return loop
       })
     })
+  }
+
+  /**
+   * One synchronous write(2) of `data[from, from + length)` on the descriptor,
+   * skipping the stream machinery when nothing is queued (the fd is non-blocking:
+   * EAGAIN writes nothing). Returns the bytes written; other errors are recorded
+   * as the socket's write error (the caller then fails with it).
+   */
+  private writeDirect(sock: net.Socket, data: Uint8Array, from: number, length: number): number {
+    const fd = handleOf(sock)?.fd
+    if (typeof fd !== "number" || fd < 0) return 0
+    try {
+      return fs.writeSync(fd, data, from, length)
+    } catch (err) {
+      const code = (err as { code?: string }).code
+      if (code !== "EAGAIN" && code !== "EWOULDBLOCK") {
+        this.writeError ??= NetError.fromCause(err, { operation: "send", address: this.describePeer() })
+        this.lastError = this.writeError
+      }
+      return 0
+    }
   }
 
   /** `shutdown(how)`: `send` half-closes, `receive` stops reading (buffered data dropped), `both`. */
