@@ -7,7 +7,8 @@
  */
 import * as dns from "node:dns"
 import { isIP } from "node:net"
-import { Effect, Either } from "effect"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import { fromCause, HostNotFound, InvalidArgument, type NetError } from "./NetError.js"
 
 /** Address family of a socket: `inet` (IPv4), `inet6`, `unix`, or not decided yet. @since 0.1.0 */
@@ -63,7 +64,7 @@ export const parseHost = (input: unknown, operation = "address"): Either.Either<
   }
   const unbracketed = input.startsWith("[") && input.endsWith("]") ? input.slice(1, -1) : input
   const v = isIP(unbracketed)
-  if (v === 4) return Either.right({ _tag: "Ip", family: "inet", address: unbracketed })
+  if (v === 4 && unbracketed === input) return Either.right({ _tag: "Ip", family: "inet", address: unbracketed })
   if (v === 6) return Either.right({ _tag: "Ip", family: "inet6", address: unbracketed })
   if (unbracketed !== input) return bad("brackets must enclose an IPv6 address")
   if (input === "") return bad("empty")

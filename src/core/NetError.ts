@@ -5,7 +5,8 @@
  *
  * @since 0.1.0
  */
-import { Data, Predicate } from "effect"
+import * as Data from "effect/Data"
+import * as Predicate from "effect/Predicate"
 
 /**
  * What every socket error carries: what was being done (`operation`), to what
@@ -36,6 +37,17 @@ const strerror: Record<string, string> = {
   EPERM: "Operation not permitted",
   ENOENT: "No such file or directory",
   EINTR: "Interrupted system call",
+  EIO: "Input/output error",
+  ENXIO: "No such device or address",
+  E2BIG: "Argument list too long",
+  ENODEV: "No such device",
+  ENOSYS: "Function not implemented",
+  ELOOP: "Too many levels of symbolic links",
+  EBUSY: "Device or resource busy",
+  ENOTEMPTY: "Directory not empty",
+  EPROTO: "Protocol error",
+  EOVERFLOW: "Value too large for defined data type",
+  ETOOMANYREFS: "Too many references: cannot splice",
   EBADF: "Bad file descriptor",
   EAGAIN: "Resource temporarily unavailable",
   EWOULDBLOCK: "Resource temporarily unavailable",
@@ -94,11 +106,7 @@ const gaiMessages: Record<string, string> = {
   EAI_SOCKTYPE: "ai_socktype not supported",
   EAI_OVERFLOW: "argument buffer overflow",
   EAI_PROTOCOL: "resolved protocol is unknown",
-  EAI_BADHINTS: "invalid value for hints",
-  // c-ares codes Node may report for resolver failures
-  ESERVFAIL: "non-recoverable failure in name resolution",
-  ETIMEOUT: "temporary failure in name resolution",
-  ECONNREFUSED: "temporary failure in name resolution"
+  EAI_BADHINTS: "invalid value for hints"
 }
 
 /**
@@ -135,10 +143,13 @@ const luaMessageOf = (tag: NetErrorTag, fields: NetErrorFields): string => {
     case "Unknown":
     case "AddressNotAvailable":
       return (code !== undefined && strerror[code]) || kinds[tag].lua
+    case "PermissionDenied":
+      // LuaSocket spells only EACCES itself; EPERM prints as strerror.
+      return code === "EPERM" ? strerror.EPERM : kinds[tag].lua
     case "InvalidArgument":
     case "Unsupported":
     case "LineTooLong":
-      return fields.detail ?? kinds[tag].lua
+      return fields.detail ?? ((code !== undefined && strerror[code]) || kinds[tag].lua)
     default:
       return kinds[tag].lua
   }
@@ -282,7 +293,7 @@ export const fromCause = (
   fields: Omit<NetErrorFields, "cause" | "code">
 ): NetError => {
   if (isNetError(cause)) {
-    return make(cause._tag, { ...cause, ...definedOnly(fields), operation: cause.operation })
+    return make(cause._tag, { ...fieldsOf(cause), ...definedOnly(fields), operation: cause.operation })
   }
   const code = codeOf(cause)
   return make(tagOfCode(code), { ...fields, code, cause })
@@ -306,4 +317,7 @@ export const isNetError = (u: unknown): u is NetError =>
 export const luaMessageForCode = (code: string): string => luaMessage(make(tagOfCode(code), { operation: "", code }))
 
 /** Returns a copy of the error with `partial` (and nothing else) replaced. @since 0.1.0 */
-export const withPartial = (error: NetError, partial: Uint8Array): NetError => make(error._tag, { ...error, partial })
+export const withPartial = (error: NetError, partial: Uint8Array): NetError => make(error._tag, { ...fieldsOf(error), partial })
+
+/** An error's fields, `cause` included: Error keeps `cause` non-enumerable, so a spread alone drops it. */
+const fieldsOf = (error: NetError): NetErrorFields => (error.cause === undefined ? { ...error } : { ...error, cause: error.cause })

@@ -13,7 +13,8 @@
  *
  * @since 0.1.0
  */
-import { Duration, Effect } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
 import { Closed, LineTooLong, type NetError, Timeout as TimeoutError, withPartial } from "./NetError.js"
 import * as Timeout from "./Timeout.js"
 
@@ -52,7 +53,8 @@ export interface FlowControl {
 const LF = 10
 const CR = 13
 const EMPTY = new Uint8Array(0)
-const MIN_CAPACITY = 64 * 1024
+/** Storage grows in steps of at least this: a new block per 256 KiB received, not per chunk. */
+const MIN_CAPACITY = 256 * 1024
 
 /** Marker returned when a pattern needs more bytes. */
 const NEED_MORE: unique symbol = Symbol("NeedMore")
@@ -62,28 +64,38 @@ type Attempt = Uint8Array | NetError | typeof NEED_MORE
 interface Call {
   readonly pattern: Pattern
   readonly prefix: Uint8Array
-  /** Bytes consumed from the buffer into this call (CRs already dropped for lines). */
+  /** Raw bytes moved from the buffer into this call (views; CRs are dropped when the result is built). */
   acc: Array<Uint8Array>
   accLength: number
-  /** Raw bytes consumed for a line (for the maximum length). */
-  rawLength: number
   /** Offset from `start` up to which the buffered bytes have been scanned for LF. */
   scanned: number
   /** Bytes this call has taken from the buffer (for `All`: success iff > 0). */
   taken: number
+  /** `events` when the call last looked at the buffer: a wait registered later still sees what came since. */
+  seen: number
 }
 
 const isError = (a: Attempt): a is NetError => typeof a === "object" && !(a instanceof Uint8Array)
 
-const concat = (parts: ReadonlyArray<Uint8Array>, length: number): Uint8Array => {
-  if (parts.length === 1 && parts[0]!.length === length) return parts[0]!
-  const out = Buffer.allocUnsafe(length)
-  let at = 0
+/** `prefix` followed by `parts`, with every CR of `parts` dropped when `dropCR` (lines). */
+const build = (prefix: Uint8Array, parts: ReadonlyArray<Uint8Array>, dropCR: boolean): Uint8Array => {
+  let total = prefix.length
+  for (const p of parts) total += p.length
+  const out = Buffer.allocUnsafe(total)
+  out.set(prefix, 0)
+  let n = prefix.length
   for (const p of parts) {
-    out.set(p, at)
-    at += p.length
+    if (!dropCR) {
+      out.set(p, n)
+      n += p.length
+    } else {
+      for (let k = 0; k < p.length; k++) {
+        const b = p[k]!
+        if (b !== CR) out[n++] = b
+      }
+    }
   }
-  return out
+  return n === total ? out : out.subarray(0, n)
 }
 
 /** The bytes of `src[from, to)` without CRs (a view when there are none). */
@@ -119,6 +131,8 @@ export class ReadBuffer {
   private failure: NetError | undefined = undefined
   private closed = false
   private waiters: Array<() => void> = []
+  /** Counts pushes, ends, errors and closes (see `nextEvent`). */
+  private events = 0
   /** Bytes received from the transport, for getstats. */
   received = 0
 
@@ -183,12 +197,13 @@ export class ReadBuffer {
     this.wake()
   }
 
-  /** Local close (or shutdown of the receiving side): buffered bytes are dropped. */
+  /**
+   * Local close (or shutdown of the receiving side): nothing more arrives, but what
+   * is buffered can still be received, as with LuaSocket (its buffer outlives the fd).
+   */
   close(): void {
+    if (this.closed) return
     this.closed = true
-    this.storage = Buffer.allocUnsafe(0)
-    this.start = this.end = 0
-    this.firstCR = Infinity
     this.wake()
   }
 
@@ -210,6 +225,7 @@ export class ReadBuffer {
   }
 
   private wake(): void {
+    this.events++
     if (this.waiters.length === 0) return
     const ws = this.waiters
     this.waiters = []
@@ -228,7 +244,8 @@ export class ReadBuffer {
 
   private consumed(): void {
     if (this.start === this.end) {
-      this.start = this.end = 0
+      // Rewind only when no view was handed out: the next push would overwrite it.
+      if (!this.shared) this.start = this.end = 0
       this.firstCR = Infinity
     }
     if (this.paused && this.end - this.start < this.highWaterMark && !this.closed) {
@@ -247,25 +264,48 @@ export class ReadBuffer {
 
   /** Everything this call holds, as the `partial` of a failure (consumes the buffer). */
   private partialOf(call: Call): Uint8Array {
-    this.take(call, this.end - this.start)
-    return concat(call.prefix.length > 0 ? [call.prefix, ...call.acc] : call.acc, call.prefix.length + call.accLength)
+    return this.collect(call, this.end, this.end)
   }
 
-  /** Moves `n` buffered bytes into the call (dropping CRs for lines). */
+  /** Moves `n` buffered bytes, raw, into the call. */
   private take(call: Call, n: number): void {
     if (n <= 0) return
-    const from = this.start
-    const to = from + n
-    const part = call.pattern._tag === "Line" ? withoutCR(this.storage, from, to, this.firstCR) : this.view(from, to)
-    if (part.buffer === this.storage.buffer) this.shared = true
-    if (part.length > 0) {
-      call.acc.push(part)
-      call.accLength += part.length
-    }
-    call.rawLength += n
+    const to = this.start + n
+    call.acc.push(this.view(this.start, to))
+    call.accLength += n
     call.taken += n
     call.scanned = 0
     this.advance(to)
+  }
+
+  /**
+   * Puts back what an interrupted call had moved out of the buffer, so that an
+   * interrupted receive loses no data.
+   */
+  private unread(call: Call): void {
+    if (call.accLength === 0) return
+    const live = this.end - this.start
+    const next = Buffer.allocUnsafe(Math.max(MIN_CAPACITY, call.accLength + live))
+    let at = 0
+    for (const p of call.acc) {
+      next.set(p, at)
+      at += p.length
+    }
+    this.storage.copy(next, at, this.start, this.end)
+    this.storage = next
+    this.start = 0
+    this.end = at + live
+    this.shared = false
+    const k = next.indexOf(CR)
+    this.firstCR = k !== -1 && k < this.end ? k : Infinity
+    call.acc = []
+    call.accLength = 0
+    call.taken = 0
+    call.scanned = 0
+    if (!this.paused && this.end >= this.highWaterMark && !this.closed) {
+      this.paused = true
+      this.flow.pause()
+    }
   }
 
   private fail(call: Call, error: NetError): NetError {
@@ -276,19 +316,25 @@ export class ReadBuffer {
     return this.fail(call, this.failure ?? new Closed({ operation: "receive" }))
   }
 
-  /** Result = prefix + acc + `[start, to)` (CR-free for lines); consumes up to `skipTo`. */
-  private finish(call: Call, to: number, skipTo: number): Uint8Array {
+  /**
+   * prefix + acc + `[start, to)`, CRs dropped (but from the prefix) for lines;
+   * consumes the buffer up to `skipTo`. A view when nothing needs joining.
+   */
+  private collect(call: Call, to: number, skipTo: number): Uint8Array {
     const from = this.start
-    const tail = call.pattern._tag === "Line" ? withoutCR(this.storage, from, to, this.firstCR) : viewOf(this.storage, from, to)
-    if (tail.buffer === this.storage.buffer) this.shared = true
+    let result: Uint8Array
+    if (call.accLength === 0 && call.prefix.length === 0) {
+      result = call.pattern._tag === "Line" ? withoutCR(this.storage, from, to, this.firstCR) : viewOf(this.storage, from, to)
+      this.shared = true
+    } else {
+      const parts = to > from ? [...call.acc, viewOf(this.storage, from, to)] : call.acc
+      result = build(call.prefix, parts, call.pattern._tag === "Line")
+    }
     this.advance(skipTo)
-    if (call.accLength === 0 && call.prefix.length === 0) return tail
-    const parts = call.prefix.length > 0 ? [call.prefix, ...call.acc, tail] : [...call.acc, tail]
-    return concat(parts, call.prefix.length + call.accLength + tail.length)
+    return result
   }
 
   private attempt(call: Call): Attempt {
-    if (this.closed) return this.fail(call, new Closed({ operation: "receive" }))
     const buffered = this.end - this.start
     const pattern = call.pattern
     switch (pattern._tag) {
@@ -296,11 +342,11 @@ export class ReadBuffer {
         const max = pattern.maxLength
         const nl = buffered > 0 ? this.storage.indexOf(LF, this.start + call.scanned) : -1
         if (nl !== -1 && nl < this.end) {
-          if (max !== undefined && call.rawLength + (nl - this.start) > max) return this.tooLong(call, max)
-          return this.finish(call, nl, nl + 1)
+          if (max !== undefined && call.accLength + (nl - this.start) > max) return this.tooLong(call, max)
+          return this.collect(call, nl, nl + 1)
         }
         call.scanned = buffered
-        if (max !== undefined && call.rawLength + buffered > max) return this.tooLong(call, max)
+        if (max !== undefined && call.accLength + buffered > max) return this.tooLong(call, max)
         if (this.ended) return this.closedError(call)
         if (buffered >= this.highWaterMark) this.take(call, buffered)
         return NEED_MORE
@@ -311,18 +357,18 @@ export class ReadBuffer {
         const need = pattern.count - prefixLength - call.accLength
         if (need === 0) {
           // receive(0): one wait for readability (LuaSocket still does one recv).
-          if (buffered > 0 || call.taken > 0) return this.finish(call, this.start, this.start)
+          if (buffered > 0 || call.taken > 0) return this.collect(call, this.start, this.start)
           if (this.ended) return this.closedError(call)
           return NEED_MORE
         }
-        if (buffered >= need) return this.finish(call, this.start + need, this.start + need)
+        if (buffered >= need) return this.collect(call, this.start + need, this.start + need)
         if (this.ended) return this.closedError(call)
         if (buffered >= this.highWaterMark) this.take(call, buffered)
         return NEED_MORE
       }
       case "All": {
-        if (this.eof && this.failure === undefined) {
-          if (call.taken + buffered > 0) return this.finish(call, this.end, this.end)
+        if ((this.eof || this.closed) && this.failure === undefined) {
+          if (call.taken + buffered > 0) return this.collect(call, this.end, this.end)
           return this.fail(call, new Closed({ operation: "receive" }))
         }
         if (this.failure !== undefined) return this.closedError(call)
@@ -332,7 +378,7 @@ export class ReadBuffer {
       case "Available": {
         if (buffered > 0) {
           const n = pattern.max === undefined ? buffered : Math.min(buffered, pattern.max)
-          return this.finish(call, this.start + n, this.start + n)
+          return this.collect(call, this.start + n, this.start + n)
         }
         if (this.ended) return this.closedError(call)
         return NEED_MORE
@@ -341,18 +387,27 @@ export class ReadBuffer {
   }
 
   private tooLong(call: Call, max: number): NetError {
-    return this.fail(call, new LineTooLong({ operation: "receive", detail: `line longer than ${max} bytes` }))
+    // Consume only the first max + 1 bytes of the line: the partial stays bounded, and the
+    // rest of the buffer (the LF, later lines) stays for the next receive.
+    const k = Math.max(0, max + 1 - call.accLength)
+    const partial = this.collect(call, this.start + k, this.start + k)
+    return new LineTooLong({ operation: "receive", detail: `line longer than ${max} bytes`, partial })
   }
 
   /** Waits until something arrives (data, EOF, error, close); interruptible, leaves no waiter behind. */
-  private readonly nextEvent: Effect.Effect<void> = Effect.async<void>((resume) => {
-    const waiter = () => resume(Effect.void)
-    this.waiters.push(waiter)
-    return Effect.sync(() => {
-      const i = this.waiters.indexOf(waiter)
-      if (i !== -1) this.waiters.splice(i, 1)
+  private nextEvent(since: { readonly seen: number }): Effect.Effect<void> {
+    return Effect.async<void>((resume) => {
+      // Something arrived between the caller's last look and this registration (the fiber
+      // may yield in between, and a finite timeout registers from a forked fiber): no wait.
+      if (this.events !== since.seen) return resume(Effect.void)
+      const waiter = () => resume(Effect.void)
+      this.waiters.push(waiter)
+      return Effect.sync(() => {
+        const i = this.waiters.indexOf(waiter)
+        if (i !== -1) this.waiters.splice(i, 1)
+      })
     })
-  })
+  }
 
   /**
    * Receives by `pattern` with `prefix`, waiting within `policy`. Fails with the
@@ -368,7 +423,7 @@ export class ReadBuffer {
    * cache `Effect.suspend(() => receiveNow(...))` save an allocation per call.
    */
   receiveNow(pattern: Pattern, prefix: Uint8Array, policy: Timeout.TimeoutPolicy): Effect.Effect<Uint8Array, NetError> {
-    if (pattern._tag === "Line" && prefix.length === 0 && pattern.maxLength === undefined && this.end > this.start && !this.closed) {
+    if (pattern._tag === "Line" && prefix.length === 0 && pattern.maxLength === undefined && this.end > this.start) {
       // Fast path: a whole line is buffered.
       const nl = this.storage.indexOf(LF, this.start)
       if (nl !== -1 && nl < this.end) {
@@ -378,33 +433,38 @@ export class ReadBuffer {
         return Effect.succeed(lineBytes)
       }
     }
-    const call: Call = { pattern, prefix, acc: [], accLength: 0, rawLength: 0, scanned: 0, taken: 0 }
+    const call: Call = { pattern, prefix, acc: [], accLength: 0, scanned: 0, taken: 0, seen: this.events }
     const first = this.attempt(call)
     if (first !== NEED_MORE) return isError(first) ? Effect.fail(first) : Effect.succeed(first)
-    return Effect.flatMap(Timeout.start, (startedAt) => this.waitLoop(call, policy, startedAt))
+    const wait = Timeout.isInfinite(policy) ? this.waitForever(call) : Effect.flatMap(Timeout.start, (startedAt) => this.waitLoop(call, policy, startedAt))
+    return Effect.onInterrupt(wait, () => Effect.sync(() => this.unread(call)))
   }
 
   private waitLoop(call: Call, policy: Timeout.TimeoutPolicy, startedAt: Timeout.Start): Effect.Effect<Uint8Array, NetError> {
     const onTimeout = () => this.fail(call, new TimeoutError({ operation: "receive" }))
+    const wait = this.nextEvent(call)
     const step: Effect.Effect<Uint8Array, NetError> = Effect.flatMap(
       Timeout.remaining(policy, startedAt),
       (limit) =>
-        Effect.flatMap(Timeout.within(this.nextEvent, limit, onTimeout), () => {
+        Effect.flatMap(Timeout.within(wait, limit, onTimeout), () => {
+          call.seen = this.events
           const next = this.attempt(call)
           if (next === NEED_MORE) return step
           return isError(next) ? Effect.fail(next) : Effect.succeed(next)
         })
     )
-    // Infinite policy: skip the clock reads.
-    if (!Duration.isFinite(Timeout.budget(policy, Duration.zero))) {
-      const loop: Effect.Effect<Uint8Array, NetError> = Effect.flatMap(this.nextEvent, () => {
-        const next = this.attempt(call)
-        if (next === NEED_MORE) return loop
-        return isError(next) ? Effect.fail(next) : Effect.succeed(next)
-      })
-      return loop
-    }
     return step
+  }
+
+  /** The wait of an infinite policy: no clock reads, no timers. */
+  private waitForever(call: Call): Effect.Effect<Uint8Array, NetError> {
+    const loop: Effect.Effect<Uint8Array, NetError> = Effect.flatMap(this.nextEvent(call), () => {
+      call.seen = this.events
+      const next = this.attempt(call)
+      if (next === NEED_MORE) return loop
+      return isError(next) ? Effect.fail(next) : Effect.succeed(next)
+    })
+    return loop
   }
 
   /**
@@ -413,9 +473,10 @@ export class ReadBuffer {
    */
   waitReadable(limit: Duration.Duration): Effect.Effect<boolean> {
     return Effect.suspend(() => {
+      const since = { seen: this.events }
       if (this.readable) return Effect.succeed(true)
       return Effect.orElseSucceed(
-        Effect.as(Timeout.within(this.nextEvent, limit, () => "timeout" as const), true),
+        Effect.as(Timeout.within(this.nextEvent(since), limit, () => "timeout" as const), true),
         () => false
       )
     })

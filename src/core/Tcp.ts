@@ -11,7 +11,11 @@
  */
 import * as fs from "node:fs"
 import * as net from "node:net"
-import { Duration, Effect, Either, type Schedule, type Scope } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import type * as Schedule from "effect/Schedule"
+import type * as Scope from "effect/Scope"
 import * as Address from "./Address.js"
 import * as NetError from "./NetError.js"
 import * as ReadBufferModule from "./ReadBuffer.js"
@@ -160,7 +164,7 @@ const handleOf = (s: net.Socket | net.Server): Handle | null => ((s as unknown a
 
 const isRetryable = (e: NetError.NetError): boolean =>
   e._tag === "ConnectionRefused" || e._tag === "Timeout" || e._tag === "Unreachable" || e._tag === "HostNotFound" ||
-  (e._tag === "Unknown" && e.code === "EAI_AGAIN")
+  (e._tag === "Unknown" && e.code === "ENOENT") // ENOENT: no unix socket file yet
 
 const familyOfNode = (f: string | number | undefined): "inet" | "inet6" => (f === "IPv6" || f === 6 ? "inet6" : "inet")
 
@@ -367,6 +371,8 @@ export class TcpSocket {
   getPeerName(): Either.Either<SocketAddress, NetError.NetError> {
     const s = this.socket
     if (this.closed) return Either.left(this.badFd("getpeername"))
+    // A fresh master has no descriptor yet (lua: getpeername -> nil, "Bad file descriptor").
+    if (s === undefined && this.kind === "master" && this.bound === undefined) return Either.left(this.badFd("getpeername"))
     if (s === undefined || s.connecting || s.destroyed) return Either.left(new NetError.NotConnected({ operation: "getpeername", code: "ENOTCONN" }))
     if (this.family === "unix") return Either.right({ address: this.unixPeer ?? "", port: 0, family: "unix" })
     if (s.remoteAddress === undefined) return Either.left(new NetError.NotConnected({ operation: "getpeername", code: "ENOTCONN" }))
@@ -521,7 +527,9 @@ export class TcpSocket {
   private onConnection(sock: net.Socket): void {
     if (this.closed || this.pending.length >= this.maxPending) {
       this.droppedConnections++
-      sock.resetAndDestroy()
+      // Node cannot reset a unix socket (resetAndDestroy throws ERR_INVALID_HANDLE_TYPE).
+      if (this.family === "unix") sock.destroy()
+      else sock.resetAndDestroy()
       return
     }
     // Errors of a pending connection (reset before accept) must not crash the process.
@@ -570,7 +578,7 @@ export class TcpSocket {
     if (host._tag === "Any") return Effect.fail(new NetError.InvalidArgument({ operation: "connect", detail: "cannot connect to \"*\"; give an address" }))
     const local = this.localBinding(options)
     if (Either.isLeft(local)) return Effect.fail(local.left)
-    return Effect.flatMap(Timeout.start, (startedAt) =>
+    return Effect.flatMap(Timeout.startFor(this.timeoutPolicy), (startedAt) =>
       Effect.flatMap(Address.resolve(host, this.family, "connect"), (addresses) =>
         tryInOrder("connect", addresses, (a) =>
           Effect.flatMap(Timeout.remaining(this.timeoutPolicy, startedAt), (limit) =>
@@ -705,18 +713,10 @@ export class TcpSocket {
     return Effect.suspend(() => {
       const wrong = this.requireKind("accept", "server")
       if (wrong) return Effect.fail(wrong)
-      if (this.pending.length > 0 || this.serverError !== undefined) return Effect.void
-      const wait = Effect.async<void>((resume) => {
-        const w = () => resume(Effect.void)
-        this.acceptWaiters.push(w)
-        return Effect.sync(() => {
-          const i = this.acceptWaiters.indexOf(w)
-          if (i !== -1) this.acceptWaiters.splice(i, 1)
-        })
-      })
-      return Effect.flatMap(Timeout.start, (startedAt) =>
-        this.waitLoop(wait, startedAt, "accept", () => this.pending.length > 0 || this.serverError !== undefined || this.closed)
-      )
+      const ready = () => this.pending.length > 0 || this.serverError !== undefined || this.closed
+      if (ready()) return Effect.void
+      const wait = waitOn(() => this.acceptWaiters, ready)
+      return Effect.flatMap(Timeout.startFor(this.timeoutPolicy), (startedAt) => this.waitLoop(wait, startedAt, "accept", ready))
     })
   }
 
@@ -747,9 +747,10 @@ export class TcpSocket {
 
   private receiveNow(pattern: Pattern, prefix: Uint8Array, policy: Timeout.TimeoutPolicy): Effect.Effect<Uint8Array, NetError.NetError> {
     const rb = this.readBuffer
-    if (rb === undefined || this.closed) {
+    if (rb === undefined) {
       return Effect.fail(this.closed ? new NetError.Closed({ operation: "receive", partial: prefix }) : this.notConnected("receive", prefix))
     }
+    // After close the buffer ends like EOF; what it holds stays receivable (LuaSocket's buffer outlives the fd).
     return rb.receiveNow(pattern, prefix, policy)
   }
 
@@ -769,6 +770,9 @@ export class TcpSocket {
    */
   send(data: Uint8Array, i = 1, j = -1, policy?: Timeout.TimeoutPolicy): Effect.Effect<number, NetError.NetError> {
     return Effect.suspend(() => {
+      if (!Number.isFinite(i) || !Number.isFinite(j)) {
+        return Effect.fail(new NetError.InvalidArgument({ operation: "send", detail: `bad index range (${i}, ${j}): expected finite numbers` }))
+      }
       const range = sendRange(data.length, i, j)
       const first = range.i
       const sock = this.socket
@@ -800,16 +804,10 @@ export class TcpSocket {
       }
       if (step()) return Effect.succeed(first - 1 + sent)
       if (this.writeError !== undefined) return fail(this.writeError, sent)
-      const wait = Effect.async<void>((resume) => {
-        const w = () => resume(Effect.void)
-        this.writeWaiters.push(w)
-        return Effect.sync(() => {
-          const k = this.writeWaiters.indexOf(w)
-          if (k !== -1) this.writeWaiters.splice(k, 1)
-        })
-      })
-      return Effect.flatMap(Timeout.start, (startedAt) => {
-        const loop: Effect.Effect<number, NetError.NetError> = Effect.flatMap(Timeout.remaining(policy ?? this.timeoutPolicy, startedAt), (limit) =>
+      const wait = waitOn(() => this.writeWaiters, () => !sock.writableNeedDrain || sock.destroyed || this.closed || this.writeError !== undefined)
+      const sendPolicy = policy ?? this.timeoutPolicy
+      return Effect.flatMap(Timeout.startFor(sendPolicy), (startedAt) => {
+        const loop: Effect.Effect<number, NetError.NetError> = Effect.flatMap(Timeout.remaining(sendPolicy, startedAt), (limit) =>
           Timeout.within(wait, limit, () => new NetError.Timeout({ operation: "send" })).pipe(
             Effect.matchEffect({
               onFailure: (e) => fail(e, sent),
@@ -876,7 +874,8 @@ export class TcpSocket {
     const sock = this.socket
     if (sock !== undefined) {
       sock.on("error", ignore)
-      if (this.options.linger.on && this.options.linger.timeout === 0 && !sock.destroyed) {
+      // No reset for unix sockets (resetAndDestroy throws there; SO_LINGER means nothing): close normally.
+      if (this.options.linger.on && this.options.linger.timeout === 0 && !sock.destroyed && this.family !== "unix") {
         sock.resetAndDestroy()
       } else if (sock.writableLength > 0 && !sock.destroyed) {
         // Let Node flush what send() already accepted, then release the descriptor.
@@ -900,6 +899,27 @@ export class TcpSocket {
 }
 
 const ignore = () => {}
+
+/**
+ * Waits until `ready()`, woken through the waiter list that `waiters()` returns
+ * (lists are swapped when woken, hence the getter). Checks `ready` at registration,
+ * so an event between the caller's check and the wait is not lost; interruption
+ * removes the waiter.
+ */
+const waitOn = (waiters: () => Array<() => void>, ready: () => boolean): Effect.Effect<void> =>
+  Effect.async<void>((resume) => {
+    if (ready()) {
+      resume(Effect.void)
+      return
+    }
+    const w = () => resume(Effect.void)
+    waiters().push(w)
+    return Effect.sync(() => {
+      const list = waiters()
+      const i = list.indexOf(w)
+      if (i !== -1) list.splice(i, 1)
+    })
+  })
 
 const unsupported = (name: string) =>
   new NetError.Unsupported({ operation: "setoption", detail: `option ${name} is not available through Node.js's socket API` })

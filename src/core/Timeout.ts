@@ -9,7 +9,10 @@
  *
  * @since 0.1.0
  */
-import { Clock, Duration, Effect, Option } from "effect"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import { InvalidArgument, type NetError } from "./NetError.js"
 
 /** @since 0.1.0 */
@@ -34,12 +37,13 @@ export type Mode = "block" | "total"
 
 /**
  * LuaSocket's mode argument: only the first character matters; `b` = block,
- * `t` or `r` = total; anything else is invalid (returns None).
+ * `t` or `r` = total; anything else (the empty string too, as in lua5.4 +
+ * lua-socket) is invalid (returns None); no mode at all means block.
  *
  * @since 0.1.0
  */
 export const parseMode = (mode: string | undefined): Option.Option<Mode> => {
-  if (mode === undefined || mode === "") return Option.some("block")
+  if (mode === undefined) return Option.some("block")
   switch (mode[0]) {
     case "b":
       return Option.some("block")
@@ -101,6 +105,9 @@ export const budget = (policy: TimeoutPolicy, elapsed: Duration.Duration): Durat
   return Duration.min(policy.block, max0(policy.total, elapsed))
 }
 
+/** True when neither limit is set: waits need no clock at all. @since 0.1.0 */
+export const isInfinite = (policy: TimeoutPolicy): boolean => !Duration.isFinite(policy.block) && !Duration.isFinite(policy.total)
+
 /** True when the policy never lets a call wait (block or total is zero). @since 0.1.0 */
 export const isImmediate = (policy: TimeoutPolicy): boolean => Duration.isZero(budget(policy, Duration.zero))
 
@@ -116,7 +123,18 @@ export const start: Effect.Effect<Start> = Clock.currentTimeMillis
  * @since 0.1.0
  */
 export const remaining = (policy: TimeoutPolicy, startedAt: Start): Effect.Effect<Duration.Duration> =>
-  Effect.map(Clock.currentTimeMillis, (now) => budget(policy, Duration.millis(Math.max(0, now - startedAt))))
+  isInfinite(policy) ? infiniteBudget : Effect.map(Clock.currentTimeMillis, (now) => budget(policy, Duration.millis(Math.max(0, now - startedAt))))
+
+const infiniteBudget: Effect.Effect<Duration.Duration> = Effect.succeed(Duration.infinity)
+const noStart: Effect.Effect<Start> = Effect.succeed(0)
+
+/**
+ * `start` for a call under `policy`: no clock read when the policy is infinite
+ * (then `remaining` needs none either).
+ *
+ * @since 0.1.0
+ */
+export const startFor = (policy: TimeoutPolicy): Effect.Effect<Start> => (isInfinite(policy) ? noStart : start)
 
 /**
  * Runs `wait` within `limit`: as is when infinite, `onTimeout` at once when zero,
