@@ -1,0 +1,114 @@
+/**
+ * Benchmark client on the Effect core ("efx").
+ * usage: node dist/bench/client.js <w1|w2|w3|w4|w5> <host> <port> <n>
+ * Prints one JSON line with the results (keys as the shared reference clients).
+ *
+ * Each workload is one Effect, run with one `Effect.runPromise`; the loops are
+ * flatMap recursions (no fiber per iteration).
+ */
+import * as Effect from "effect/Effect"
+import { ReadBuffer, Tcp } from "../src/index.js"
+import * as NetError from "../src/core/NetError.js"
+import { CHUNK, clientArgs, fail, finish, unsupported, now, percentileUs, PING, type Workload } from "./common.js"
+
+const IMPL = "efx"
+const { workload, host, port, n } = clientArgs(IMPL)
+
+type Result = Record<string, unknown>
+
+const latin1 = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("latin1")
+
+const protocolError = (detail: string) => new NetError.Unknown({ operation: "bench", detail })
+
+const HELLO = Buffer.from("hello\n", "latin1")
+
+const clients: Record<Exclude<Workload, "w4">, Effect.Effect<Result, NetError.NetError>> = {
+  // W1: n bytes in 64 KiB sends, half-close, wait for the ack line.
+  w1: Effect.scoped(Effect.gen(function*() {
+    const c = yield* Tcp.connect(host, port)
+    const chunk = Buffer.alloc(CHUNK, "x")
+    let left = Math.floor(n / CHUNK)
+    const rest = n % CHUNK
+    const t0 = now()
+    const sendAll: Effect.Effect<void, NetError.NetError> = Effect.suspend(() =>
+      left-- > 0 ? Effect.flatMap(c.send(chunk), () => sendAll) : Effect.void
+    )
+    yield* sendAll
+    if (rest > 0) yield* c.send(chunk, 1, rest)
+    yield* c.shutdown("send")
+    const ack = yield* c.receive(ReadBuffer.line)
+    const dt = now() - t0
+    if (latin1(ack) !== "ok") return yield* Effect.fail(protocolError(`bad ack ${JSON.stringify(latin1(ack))}`))
+    return { bytes: n, seconds: dt, mib_s: n / 1048576 / dt }
+  })),
+
+  // W2: n sequential request/response lines, each round trip timed.
+  w2: Effect.scoped(Effect.gen(function*() {
+    const c = yield* Tcp.connect(host, port)
+    yield* c.setOption("tcp-nodelay", true)
+    const msg = Buffer.from(PING, "latin1")
+    const lat = new Float64Array(n)
+    let i = 0
+    let t = 0
+    const roundTrip: Effect.Effect<void, NetError.NetError> = Effect.suspend(() => {
+      t = now()
+      return Effect.flatMap(c.send(msg), () =>
+        Effect.flatMap(c.receive(ReadBuffer.line), (reply) => {
+          lat[i++] = now() - t
+          if (reply.length !== msg.length - 1) return Effect.fail(protocolError(`bad reply ${JSON.stringify(latin1(reply))}`))
+          return i < n ? roundTrip : Effect.void
+        })
+      )
+    })
+    const t0 = now()
+    if (n > 0) yield* roundTrip
+    const dt = now() - t0
+    lat.sort()
+    return { round_trips: n, seconds: dt, rt_s: n / dt, p50_us: percentileUs(lat, 0.5), p99_us: percentileUs(lat, 0.99) }
+  })),
+
+  // W3: receive(line) one by one until the server closes.
+  w3: Effect.scoped(Effect.gen(function*() {
+    const c = yield* Tcp.connect(host, port)
+    let count = 0
+    let bytes = 0
+    const t0 = now()
+    const loop: Effect.Effect<void, NetError.NetError> = Effect.flatMap(c.receive(ReadBuffer.line), (line) => {
+      count++
+      bytes += line.length
+      return loop
+    })
+    yield* Effect.catchTag(loop, "Closed", () => Effect.void)
+    const dt = now() - t0
+    if (count !== n) return yield* Effect.fail(protocolError(`expected ${n} lines, got ${count}`))
+    return { lines: count, bytes, seconds: dt, lines_s: count / dt }
+  })),
+
+  // W5: n sequential connect -> send line -> receive line -> close.
+  w5: Effect.gen(function*() {
+    const once = Effect.scoped(Effect.gen(function*() {
+      const c = yield* Tcp.connect(host, port)
+      yield* c.setOption("tcp-nodelay", true)
+      yield* c.send(HELLO)
+      const reply = yield* c.receive(ReadBuffer.line)
+      if (reply.length !== 3 || latin1(reply) !== "bye") return yield* Effect.fail(protocolError(`bad reply ${JSON.stringify(latin1(reply))}`))
+    }))
+    const loop = (left: number): Effect.Effect<void, NetError.NetError> =>
+      left === 0 ? Effect.void : Effect.flatMap(once, () => loop(left - 1))
+    const t0 = now()
+    yield* loop(n)
+    const dt = now() - t0
+    return { connections: n, seconds: dt, conn_s: n / dt }
+  })
+}
+
+const base = { impl: IMPL, workload, side: "client", version: `node ${process.version}` }
+
+if (workload === "w4") {
+  unsupported(base, "w4 (UDP) is not implemented: the Effect core has no UDP yet")
+} else {
+  Effect.runPromise(clients[workload]).then(
+    (result) => finish({ ...result, ...base }),
+    (error: unknown) => fail(base, error)
+  )
+}

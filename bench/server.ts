@@ -1,0 +1,121 @@
+/**
+ * Benchmark server on the Effect core ("efx").
+ * usage: node dist/bench/server.js <w1|w2|w3|w4|w5> <host> <n>
+ * Prints "PORT <port>" once listening, serves one run, prints one JSON line.
+ *
+ * Each workload is one Effect, run with one `Effect.runPromise`; the loops are
+ * flatMap recursions (no fiber per iteration), written the way a LuaSocket
+ * program is: accept, receive by pattern, send, close.
+ */
+import * as Effect from "effect/Effect"
+import { ReadBuffer, Tcp } from "../src/index.js"
+import type { NetError } from "../src/core/NetError.js"
+import { announcePort, BATCH, CHUNK, fail, finish, unsupported, lineBatch, LINE_BYTES, serverArgs, type Workload } from "./common.js"
+
+const IMPL = "efx"
+const { workload, host, n } = serverArgs(IMPL)
+
+type Result = Record<string, unknown>
+type Serve = (server: Tcp.TcpSocket) => Effect.Effect<Result, NetError, never>
+
+const OK = Buffer.from("ok\n", "latin1")
+const BYE = Buffer.from("bye\n", "latin1")
+const PONG = Buffer.from("pong", "latin1")
+
+/** "pong" + line[4..] + "\n" (LuaSocket: "pong" .. line:sub(5) .. "\n"). */
+const pong = (line: Uint8Array): Uint8Array => {
+  const tail = line.length > 4 ? line.length - 4 : 0
+  const out = Buffer.allocUnsafe(5 + tail)
+  PONG.copy(out, 0)
+  if (tail > 0) out.set(line.subarray(4), 4)
+  out[4 + tail] = 10
+  return out
+}
+
+/** Runs `body` on one accepted connection, closed when it ends. */
+const withConnection = <A>(server: Tcp.TcpSocket, body: (conn: Tcp.TcpSocket) => Effect.Effect<A, NetError>) =>
+  Effect.scoped(Effect.flatMap(server.accept(), body))
+
+const servers: Record<Exclude<Workload, "w4">, Serve> = {
+  // W1: receive(65536) until Closed, counting the partial of the last one; then ack.
+  w1: (server) =>
+    withConnection(server, (conn) => {
+      let bytes = 0
+      const chunk = ReadBuffer.exactly(CHUNK)
+      const loop: Effect.Effect<void, NetError> = Effect.flatMap(conn.receive(chunk), (data) => {
+        bytes += data.length
+        return loop
+      })
+      return loop.pipe(
+        Effect.catchTag("Closed", (e) => Effect.sync(() => void (bytes += e.partial?.length ?? 0))),
+        Effect.zipRight(conn.send(OK)),
+        Effect.map(() => ({ bytes }))
+      )
+    }),
+
+  // W2: answer every "ping..." line with "pong..." until the client closes.
+  w2: (server) =>
+    withConnection(server, (conn) => {
+      let requests = 0
+      const loop: Effect.Effect<void, NetError> = Effect.flatMap(conn.receive(ReadBuffer.line), (line) => {
+        requests++
+        return Effect.flatMap(conn.send(pong(line)), () => loop)
+      })
+      return conn.setOption("tcp-nodelay", true).pipe(
+        Effect.zipRight(Effect.catchTag(loop, "Closed", () => Effect.void)),
+        Effect.map(() => ({ requests }))
+      )
+    }),
+
+  // W3: n lines of 40 bytes, BATCH lines per send, then close (queued bytes are still delivered).
+  w3: (server) =>
+    withConnection(server, (conn) => {
+      const batch = lineBatch()
+      const rest = n % BATCH
+      const sendBatches = (left: number): Effect.Effect<void, NetError> =>
+        left === 0 ? Effect.void : Effect.flatMap(conn.send(batch), () => sendBatches(left - 1))
+      return sendBatches(Math.floor(n / BATCH)).pipe(
+        Effect.zipRight(rest > 0 ? conn.send(batch, 1, rest * LINE_BYTES) : Effect.void),
+        Effect.as({ lines: n })
+      )
+    }),
+
+  // W5: n sequential connections: receive a line, reply, close.
+  w5: (server) => {
+    let served = 0
+    const one = withConnection(server, (conn) =>
+      conn.setOption("tcp-nodelay", true).pipe(
+        Effect.zipRight(conn.receive(ReadBuffer.line)),
+        Effect.zipRight(conn.send(BYE)),
+        Effect.asVoid,
+        Effect.catchTag("Closed", () => Effect.void)
+      )
+    )
+    const loop = (left: number): Effect.Effect<void, NetError> =>
+      left === 0 ? Effect.void : Effect.flatMap(one, () => {
+        served++
+        return loop(left - 1)
+      })
+    return Effect.map(loop(n), () => ({ connections: served }))
+  }
+}
+
+const base = { impl: IMPL, workload, side: "server" }
+
+if (workload === "w4") {
+  unsupported(base, "w4 (UDP) is not implemented: the Effect core has no UDP yet")
+} else {
+  const serve = servers[workload]
+  const program = Effect.scoped(
+    Effect.gen(function*() {
+      const server = yield* Tcp.listen(host, 0)
+      const { port } = yield* server.getSockName()
+      announcePort(port)
+      return yield* serve(server)
+    })
+  )
+  Effect.runPromise(program).then(
+    (result) => finish({ ...result, ...base }),
+    (error: unknown) => fail(base, error)
+  )
+}
