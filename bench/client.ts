@@ -86,13 +86,14 @@ const clients: Record<Exclude<Workload, "w4">, Effect.Effect<Result, NetError.Ne
 
   // W5: n sequential connect -> send line -> receive line -> close.
   w5: Effect.gen(function*() {
-    const once = Effect.scoped(Effect.gen(function*() {
-      const c = yield* Tcp.connect(host, port)
-      yield* c.setOption("tcp-nodelay", true)
-      yield* c.send(HELLO)
-      const reply = yield* c.receive(ReadBuffer.line)
-      if (reply.length !== 3 || latin1(reply) !== "bye") return yield* Effect.fail(protocolError(`bad reply ${JSON.stringify(latin1(reply))}`))
-    }))
+    // withConnection: connect, use, close; no Scope per connection.
+    const once = Tcp.withConnection(host, port, (c) =>
+      Effect.gen(function*() {
+        yield* c.setOption("tcp-nodelay", true)
+        yield* c.send(HELLO)
+        const reply = yield* c.receive(ReadBuffer.line)
+        if (reply.length !== 3 || latin1(reply) !== "bye") return yield* Effect.fail(protocolError(`bad reply ${JSON.stringify(latin1(reply))}`))
+      }))
     const loop = (left: number): Effect.Effect<void, NetError.NetError> =>
       left === 0 ? Effect.void : Effect.flatMap(once, () => loop(left - 1))
     const t0 = now()

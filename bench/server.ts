@@ -32,9 +32,9 @@ const pong = (line: Uint8Array): Uint8Array => {
   return out
 }
 
-/** Runs `body` on one accepted connection, closed when it ends. */
+/** Runs `body` on one accepted connection, closed when it ends (`acceptWith`: no Scope per connection). */
 const withConnection = <A>(server: Tcp.TcpSocket, body: (conn: Tcp.TcpSocket) => Effect.Effect<A, NetError>) =>
-  Effect.scoped(Effect.flatMap(server.accept(), body))
+  server.acceptWith(body)
 
 const servers: Record<Exclude<Workload, "w4">, Serve> = {
   // W1: receive(65536) until Closed, counting the partial of the last one; then ack.

@@ -53,8 +53,10 @@ export interface FlowControl {
 const LF = 10
 const CR = 13
 const EMPTY = new Uint8Array(0)
-/** Storage grows in steps of at least this: a new block per 256 KiB received, not per chunk. */
-const MIN_CAPACITY = 256 * 1024
+/** First storage of a connection. */
+const INITIAL_CAPACITY = 16 * 1024
+/** Storage doubles up to this, so that a busy connection allocates once per 256 KiB, not per chunk. */
+const BLOCK_CAPACITY = 256 * 1024
 
 /** Marker returned when a pattern needs more bytes. */
 const NEED_MORE: unique symbol = Symbol("NeedMore")
@@ -212,7 +214,8 @@ export class ReadBuffer {
     if (!this.shared && live + n <= this.storage.length) {
       this.storage.copyWithin(0, this.start, this.end)
     } else {
-      let capacity = Math.max(MIN_CAPACITY, this.storage.length)
+      // Start small (most connections exchange little), double up to the block size, then stay.
+      let capacity = Math.min(BLOCK_CAPACITY, Math.max(INITIAL_CAPACITY, this.storage.length * 2))
       while (capacity < live + n) capacity *= 2
       const next = Buffer.allocUnsafe(capacity)
       this.storage.copy(next, 0, this.start, this.end)
@@ -285,7 +288,7 @@ export class ReadBuffer {
   private unread(call: Call): void {
     if (call.accLength === 0) return
     const live = this.end - this.start
-    const next = Buffer.allocUnsafe(Math.max(MIN_CAPACITY, call.accLength + live))
+    const next = Buffer.allocUnsafe(Math.max(INITIAL_CAPACITY, call.accLength + live))
     let at = 0
     for (const p of call.acc) {
       next.set(p, at)
