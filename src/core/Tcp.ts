@@ -863,7 +863,10 @@ export class TcpSocket {
     }
   }
 
-  /** `shutdown(how)`: `send` half-closes, `receive` stops reading (buffered data dropped), `both`. */
+  /**
+   * `shutdown(how)`: `send` half-closes; `receive` stops reading (what is already
+   * buffered stays receivable, then Closed, as in LuaSocket); `both` does both.
+   */
   shutdown(how: ShutdownMode = "both"): Effect.Effect<void, NetError.NetError> {
     return Effect.suspend(() => {
       const wrong = this.requireKind("shutdown", "client")

@@ -150,5 +150,7 @@ export const within = <A, E>(
 ): Effect.Effect<A, E> => {
   if (!Duration.isFinite(limit)) return wait
   if (Duration.isZero(limit)) return Effect.fail(onTimeout())
-  return Effect.timeoutFail(wait, { duration: limit, onTimeout })
+  // Not Effect.timeoutFail: in effect 3.22 a timeoutFail inside Effect.all/zip({ concurrent })
+  // is not interrupted when a sibling fails; it waits out its whole duration first.
+  return Effect.raceFirst(wait, Effect.flatMap(Effect.sleep(limit), () => Effect.fail(onTimeout())))
 }
