@@ -57,6 +57,17 @@ const EMPTY = new Uint8Array(0)
 const INITIAL_CAPACITY = 16 * 1024
 /** Storage doubles up to this, so that a busy connection allocates once per 256 KiB, not per chunk. */
 const BLOCK_CAPACITY = 256 * 1024
+/** Largest single read into the buffer (bigger reads measured slower: cache). */
+const MAX_READ = 64 * 1024
+/** Smallest free space worth reading into; below it the buffer makes room first. */
+const MIN_FREE = 16 * 1024
+/**
+ * Results shorter than this are views into the buffer (a view costs a third of a
+ * copy), which then pins that storage: the buffer moves on to new storage when full.
+ * Longer results are copies, so that bulk transfers keep reusing one warm storage
+ * instead of allocating (and page-faulting) a new one every few reads.
+ */
+const COPY_FROM = 4 * 1024
 
 /** Marker returned when a pattern needs more bytes. */
 const NEED_MORE: unique symbol = Symbol("NeedMore")
@@ -102,7 +113,7 @@ const build = (prefix: Uint8Array, parts: ReadonlyArray<Uint8Array>, dropCR: boo
 
 /** The bytes of `src[from, to)` without CRs (a view when there are none). */
 const withoutCR = (src: Buffer, from: number, to: number, firstCR: number): Uint8Array => {
-  if (firstCR >= to) return viewOf(src, from, to)
+  if (firstCR >= to) return to - from < COPY_FROM ? viewOf(src, from, to) : copyOf(src, from, to)
   const out = Buffer.allocUnsafe(to - from)
   let n = 0
   for (let k = from; k < to; k++) {
@@ -110,6 +121,13 @@ const withoutCR = (src: Buffer, from: number, to: number, firstCR: number): Uint
     if (b !== CR) out[n++] = b
   }
   return out.subarray(0, n)
+}
+
+/** An owned copy of `src[from, to)`. */
+const copyOf = (src: Buffer, from: number, to: number): Uint8Array => {
+  const out = Buffer.allocUnsafe(to - from) // uninitialised: no memset before the copy
+  src.copy(out, 0, from, to)
+  return out
 }
 
 /** A plain Uint8Array view (cheaper to make than Buffer#subarray). */
@@ -170,14 +188,49 @@ export class ReadBuffer {
   push(chunk: Uint8Array, from = 0, to = chunk.length): void {
     const n = to - from
     if (n <= 0 || this.closed) return
-    this.received += n
     if (this.end + n > this.storage.length) this.grow(n)
-    if (this.firstCR === Infinity) {
-      const k = chunk.indexOf(CR, from)
-      if (k !== -1 && k < to) this.firstCR = this.end + (k - from)
-    }
     this.storage.set(n === chunk.length ? chunk : chunk.subarray(from, to), this.end)
+    this.appended(n)
+  }
+
+  /**
+   * Where the transport may read the next bytes to: a view of the free space
+   * after the buffered bytes (at most `MAX_READ`, at least `MIN_FREE`, making room
+   * first if needed). Reading straight into the buffer costs no copy and no
+   * allocation per read; `commit` then takes the bytes. Bytes handed out to
+   * receivers all lie before this region, so they are never overwritten.
+   */
+  region(): Uint8Array {
+    if (this.start === this.end && !this.shared && this.start !== 0) {
+      this.start = this.end = 0
+      this.firstCR = Infinity
+    }
+    if (this.storage.length - this.end < MIN_FREE) this.grow(MIN_FREE)
+    return viewOf(this.storage, this.end, Math.min(this.storage.length, this.end + MAX_READ))
+  }
+
+  /**
+   * The transport read `n` bytes into `into`: a region this buffer gave out
+   * (taken in place) or any other buffer (copied).
+   */
+  commit(n: number, into: Uint8Array): void {
+    if (n <= 0 || this.closed) return
+    if (into.buffer === this.storage.buffer && into.byteOffset === this.storage.byteOffset + this.end && this.end + n <= this.storage.length) {
+      this.appended(n)
+    } else {
+      this.push(into, 0, n)
+    }
+  }
+
+  /** `n` new bytes lie at `[end, end + n)`: account for them, apply flow control, wake receivers. */
+  private appended(n: number): void {
+    const at = this.end
     this.end += n
+    this.received += n
+    if (this.firstCR === Infinity) {
+      const k = this.storage.indexOf(CR, at)
+      if (k !== -1 && k < this.end) this.firstCR = k
+    }
     if (!this.paused && this.end - this.start >= this.highWaterMark) {
       this.paused = true
       this.flow.pause()
@@ -246,11 +299,9 @@ export class ReadBuffer {
   }
 
   private consumed(): void {
-    if (this.start === this.end) {
-      // Rewind only when no view was handed out: the next push would overwrite it.
-      if (!this.shared) this.start = this.end = 0
-      this.firstCR = Infinity
-    }
+    // No rewind here even when empty: a read may be under way into the region after
+    // `end`. `region` and `grow` rewind (only when no view was handed out).
+    if (this.start === this.end) this.firstCR = Infinity
     if (this.paused && this.end - this.start < this.highWaterMark && !this.closed) {
       this.paused = false
       this.flow.resume()
@@ -259,6 +310,7 @@ export class ReadBuffer {
 
   /** A view of `[from, to)` of the storage, which is then never rewritten. */
   private view(from: number, to: number): Uint8Array {
+    if (to - from >= COPY_FROM) return copyOf(this.storage, from, to)
     this.shared = true
     return viewOf(this.storage, from, to)
   }
@@ -327,8 +379,11 @@ export class ReadBuffer {
     const from = this.start
     let result: Uint8Array
     if (call.accLength === 0 && call.prefix.length === 0) {
-      result = call.pattern._tag === "Line" ? withoutCR(this.storage, from, to, this.firstCR) : viewOf(this.storage, from, to)
-      this.shared = true
+      if (to === from) result = EMPTY
+      else if (call.pattern._tag === "Line") {
+        result = withoutCR(this.storage, from, to, this.firstCR)
+        if (result.buffer === this.storage.buffer) this.shared = true
+      } else result = this.view(from, to)
     } else {
       const parts = to > from ? [...call.acc, viewOf(this.storage, from, to)] : call.acc
       result = build(call.prefix, parts, call.pattern._tag === "Line")
@@ -431,7 +486,7 @@ export class ReadBuffer {
       const nl = this.storage.indexOf(LF, this.start)
       if (nl !== -1 && nl < this.end) {
         const lineBytes = withoutCR(this.storage, this.start, nl, this.firstCR)
-        this.shared = true
+        if (lineBytes.buffer === this.storage.buffer) this.shared = true
         this.advance(nl + 1)
         return Effect.succeed(lineBytes)
       }

@@ -117,25 +117,26 @@ export interface ServerOptions extends MasterOptions {
   readonly timeout?: Timeout.TimeoutPolicy
 }
 
-/** One 64 KiB buffer that every socket's `onread` fills; the ReadBuffer copies out at once. */
-const sharedReadBuffer = Buffer.allocUnsafe(64 * 1024)
-
-// UNDOCUMENTED Node internals behind `onread` for accepted sockets (net.js kBuffer / kBufferCb);
-// feature-detected once, with a fallback to 'data' events. See CEILINGS.md in the shared bench.
-let onreadSymbols: { buffer: symbol; callback: symbol } | null | undefined
-const findOnreadSymbols = (): { buffer: symbol; callback: symbol } | null => {
+// UNDOCUMENTED Node internals behind `onread` for accepted sockets (net.js kBuffer /
+// kBufferCb / kBufferGen): Node 20 offers `onread` only to sockets it connects. Feature-
+// detected once; without them accepted sockets read through 'data' events. See CEILINGS.md
+// in the shared bench.
+let onreadSymbols: { buffer: symbol; callback: symbol; generator: symbol } | null | undefined
+const findOnreadSymbols = (): { buffer: symbol; callback: symbol; generator: symbol } | null => {
   if (onreadSymbols !== undefined) return onreadSymbols
   let buffer: symbol | undefined
   let callback: symbol | undefined
+  let generator: symbol | undefined
   try {
     for (const s of Object.getOwnPropertySymbols(new net.Socket())) {
       if (s.description === "kBuffer") buffer = s
       else if (s.description === "kBufferCb") callback = s
+      else if (s.description === "kBufferGen") generator = s
     }
   } catch {
     // fall through: no fast path
   }
-  onreadSymbols = buffer !== undefined && callback !== undefined ? { buffer, callback } : null
+  onreadSymbols = buffer !== undefined && callback !== undefined && generator !== undefined ? { buffer, callback, generator } : null
   return onreadSymbols
 }
 
@@ -226,11 +227,15 @@ export class TcpSocket {
     this.writeHighWaterMark = options.writeHighWaterMark ?? 1024 * 1024
   }
 
-  /** @internal Wraps a connected Node socket (accepted, or connected by us). */
-  private attach(sock: net.Socket): void {
+  /** A receive buffer whose flow control drives `socket()` (which may not exist yet). */
+  private makeReadBuffer(socket: () => net.Socket | undefined): ReadBuffer {
+    return new ReadBuffer({ pause: () => socket()?.pause(), resume: () => socket()?.resume() }, this.readHighWaterMark)
+  }
+
+  /** @internal Wraps a connected Node socket (accepted, or connected by us) reading into `rb`. */
+  private attach(sock: net.Socket, rb: ReadBuffer): void {
     this.socket = sock
     this.kind = "client"
-    const rb = new ReadBuffer({ pause: () => sock.pause(), resume: () => sock.resume() }, this.readHighWaterMark)
     this.readBuffer = rb
     sock.on("end", () => rb.pushEnd())
     sock.on("error", (err) => {
@@ -617,11 +622,16 @@ export class TcpSocket {
 
   private connectTo(options: { host?: string; port?: number; path?: string; family?: number; localAddress?: string; localPort?: number }, display: string): Effect.Effect<void, NetError.NetError> {
     return Effect.async<void, NetError.NetError>((resume) => {
-      const onread = { buffer: sharedReadBuffer, callback: (n: number, buf: Uint8Array): boolean => {
-          this.readBuffer?.push(buf, 0, n)
+      // Node reads straight into the receive buffer: `buffer` gives the region for each read.
+      const rb = this.makeReadBuffer(() => sock)
+      const onread = {
+        buffer: () => rb.region(),
+        callback: (n: number, buf: Uint8Array): boolean => {
+          rb.commit(n, buf)
           return true
-        } }
-      const sock = net.connect({
+        }
+      }
+      const sock: net.Socket = net.connect({
         ...(options as net.NetConnectOpts),
         allowHalfOpen: true,
         onread,
@@ -646,7 +656,7 @@ export class TcpSocket {
           resume(Effect.fail(new NetError.Closed({ operation: "connect", address: display })))
           return
         }
-        this.attach(sock)
+        this.attach(sock, rb)
         resume(Effect.void)
       })
       return Effect.sync(() => {
@@ -704,8 +714,8 @@ export class TcpSocket {
   }
 
   private attachAccepted(sock: net.Socket): void {
-    sock.setDefaultEncoding?.("latin1")
-    this.attach(sock)
+    const rb = this.makeReadBuffer(() => sock)
+    this.attach(sock, rb)
     // Node's writable side of an accepted socket has the default 16 KiB high-water mark;
     // follow ours so that send batches the same way on both sides.
     const ws = (sock as unknown as { _writableState?: { highWaterMark: number } })._writableState
@@ -713,13 +723,14 @@ export class TcpSocket {
     const symbols = fastPaths.acceptedOnread ? findOnreadSymbols() : null
     const handle = handleOf(sock)
     if (symbols !== null && handle !== null && typeof handle.useUserBuffer === "function") {
-      const rb = this.readBuffer!
+      // What net.connect({ onread: { buffer: () => region, callback } }) sets up for clients.
       const s = sock as unknown as Record<symbol, unknown>
-      s[symbols.buffer] = sharedReadBuffer
-      s[symbols.callback] = (n: number, buf: Uint8Array) => rb.push(buf, 0, n)
-      handle.useUserBuffer(sharedReadBuffer)
+      const first = rb.region()
+      s[symbols.buffer] = first
+      s[symbols.generator] = () => rb.region()
+      s[symbols.callback] = (n: number, buf: Uint8Array) => rb.commit(n, buf)
+      handle.useUserBuffer(first)
     } else {
-      const rb = this.readBuffer!
       sock.on("data", (chunk: Buffer) => rb.push(chunk))
     }
     sock.resume()
