@@ -112,8 +112,8 @@ const build = (prefix: Uint8Array, parts: ReadonlyArray<Uint8Array>, dropCR: boo
 }
 
 /** The bytes of `src[from, to)` without CRs (a view when there are none). */
-const withoutCR = (src: Buffer, from: number, to: number, firstCR: number): Uint8Array => {
-  if (firstCR >= to) return to - from < COPY_FROM ? viewOf(src, from, to) : copyOf(src, from, to)
+const withoutCR = (src: Buffer, from: number, to: number, crFree: boolean): Uint8Array => {
+  if (crFree) return to - from < COPY_FROM ? viewOf(src, from, to) : copyOf(src, from, to)
   const out = Buffer.allocUnsafe(to - from)
   let n = 0
   for (let k = from; k < to; k++) {
@@ -146,6 +146,8 @@ export class ReadBuffer {
   private shared = false
   /** Index of the first CR in `[start, end)`, or Infinity: lets lines skip the CR scan. */
   private firstCR = Infinity
+  /** `[start, crScanned)` has been searched for CR (lazily, only when a line needs it). */
+  private crScanned = 0
   private paused = false
   private eof = false
   private failure: NetError | undefined = undefined
@@ -204,6 +206,7 @@ export class ReadBuffer {
     if (this.start === this.end && !this.shared && this.start !== 0) {
       this.start = this.end = 0
       this.firstCR = Infinity
+      this.crScanned = 0
     }
     if (this.storage.length - this.end < MIN_FREE) this.grow(MIN_FREE)
     return viewOf(this.storage, this.end, Math.min(this.storage.length, this.end + MAX_READ))
@@ -224,13 +227,8 @@ export class ReadBuffer {
 
   /** `n` new bytes lie at `[end, end + n)`: account for them, apply flow control, wake receivers. */
   private appended(n: number): void {
-    const at = this.end
     this.end += n
     this.received += n
-    if (this.firstCR === Infinity) {
-      const k = this.storage.indexOf(CR, at)
-      if (k !== -1 && k < this.end) this.firstCR = k
-    }
     if (!this.paused && this.end - this.start >= this.highWaterMark) {
       this.paused = true
       this.flow.pause()
@@ -276,6 +274,7 @@ export class ReadBuffer {
       this.shared = false
     }
     if (this.firstCR !== Infinity) this.firstCR -= this.start
+    this.crScanned = Math.max(0, this.crScanned - this.start)
     this.start = 0
     this.end = live
   }
@@ -292,16 +291,40 @@ export class ReadBuffer {
   private advance(to: number): void {
     this.start = to
     if (this.firstCR < to) {
-      const k = to < this.end ? this.storage.indexOf(CR, to) : -1
-      this.firstCR = k !== -1 && k < this.end ? k : Infinity
+      // What lies after the consumed CR has not been searched yet.
+      this.firstCR = Infinity
+      this.crScanned = to
+    } else if (this.crScanned < to) {
+      this.crScanned = to
     }
     this.consumed()
+  }
+
+  /**
+   * True when `[start, to)` holds no CR. Searches each byte at most once, and all
+   * that is buffered in one native scan, so a run of short lines costs one scan per read.
+   */
+  private crFreeBefore(to: number): boolean {
+    if (this.firstCR < to) return false
+    if (this.crScanned >= to) return true
+    const from = Math.max(this.crScanned, this.start)
+    const found = this.storage.subarray(from, this.end).indexOf(CR)
+    if (found === -1) {
+      this.crScanned = this.end
+      return true
+    }
+    this.firstCR = from + found
+    this.crScanned = this.firstCR + 1
+    return this.firstCR >= to
   }
 
   private consumed(): void {
     // No rewind here even when empty: a read may be under way into the region after
     // `end`. `region` and `grow` rewind (only when no view was handed out).
-    if (this.start === this.end) this.firstCR = Infinity
+    if (this.start === this.end) {
+      this.firstCR = Infinity
+      this.crScanned = this.start
+    }
     if (this.paused && this.end - this.start < this.highWaterMark && !this.closed) {
       this.paused = false
       this.flow.resume()
@@ -351,8 +374,8 @@ export class ReadBuffer {
     this.start = 0
     this.end = at + live
     this.shared = false
-    const k = next.indexOf(CR)
-    this.firstCR = k !== -1 && k < this.end ? k : Infinity
+    this.firstCR = Infinity
+    this.crScanned = 0
     call.acc = []
     call.accLength = 0
     call.taken = 0
@@ -381,7 +404,7 @@ export class ReadBuffer {
     if (call.accLength === 0 && call.prefix.length === 0) {
       if (to === from) result = EMPTY
       else if (call.pattern._tag === "Line") {
-        result = withoutCR(this.storage, from, to, this.firstCR)
+        result = withoutCR(this.storage, from, to, this.crFreeBefore(to))
         if (result.buffer === this.storage.buffer) this.shared = true
       } else result = this.view(from, to)
     } else {
@@ -485,7 +508,7 @@ export class ReadBuffer {
       // Fast path: a whole line is buffered.
       const nl = this.storage.indexOf(LF, this.start)
       if (nl !== -1 && nl < this.end) {
-        const lineBytes = withoutCR(this.storage, this.start, nl, this.firstCR)
+        const lineBytes = withoutCR(this.storage, this.start, nl, this.crFreeBefore(nl))
         if (lineBytes.buffer === this.storage.buffer) this.shared = true
         this.advance(nl + 1)
         return Effect.succeed(lineBytes)
