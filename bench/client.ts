@@ -73,12 +73,29 @@ const clients: Record<Exclude<Workload, "w4">, Effect.Effect<Result, NetError.Ne
     let count = 0
     let bytes = 0
     const t0 = now()
-    const loop: Effect.Effect<void, NetError.NetError> = Effect.flatMap(c.receive(ReadBuffer.line), (line) => {
+    // One receive per line. By default the lines already buffered are taken with
+    // receivePoll (synchronous, no Effect per line) and only the waits go through
+    // `receive`; EFX_W3=effect makes every line an Effect `receive`.
+    const perLineEffect: Effect.Effect<void, NetError.NetError> = Effect.flatMap(c.receive(ReadBuffer.line), (line) => {
       count++
       bytes += line.length
-      return loop
+      return perLineEffect
     })
-    yield* Effect.catchTag(loop, "Closed", () => Effect.void)
+    const polling: Effect.Effect<void, NetError.NetError> = Effect.suspend(() => {
+      for (;;) {
+        const got = c.receivePoll(ReadBuffer.line)
+        if (got === undefined) break
+        if (!(got instanceof Uint8Array)) return Effect.fail(got)
+        count++
+        bytes += got.length
+      }
+      return Effect.flatMap(c.receive(ReadBuffer.line), (line) => {
+        count++
+        bytes += line.length
+        return polling
+      })
+    })
+    yield* Effect.catchTag(process.env.EFX_W3 === "effect" ? perLineEffect : polling, "Closed", () => Effect.void)
     const dt = now() - t0
     if (count !== n) return yield* Effect.fail(protocolError(`expected ${n} lines, got ${count}`))
     return { lines: count, bytes, seconds: dt, lines_s: count / dt }

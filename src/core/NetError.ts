@@ -110,6 +110,27 @@ const gaiMessages: Record<string, string> = {
 }
 
 /**
+ * What LuaSocket's `dns.toip` / `dns.tohostname` print (`socket_hoststrerror`): its own
+ * `"host not found"` for HOST_NOT_FOUND, glibc's hstrerror for the other h_errno values.
+ * Only those two functions use these (spec section 1, "Error strings").
+ */
+const hostMessages: Record<string, string> = {
+  HOST_NOT_FOUND: "host not found",
+  TRY_AGAIN: "Host name lookup failure",
+  NO_RECOVERY: "Unknown server error",
+  NO_DATA: "No address associated with name"
+}
+
+/** The h_errno gethostbyname/gethostbyaddr set where getaddrinfo/getnameinfo report a code (Node has only the latter). */
+const hostErrnoOfResolverCode: Record<string, string> = {
+  ENOTFOUND: "HOST_NOT_FOUND",
+  EAI_NONAME: "HOST_NOT_FOUND",
+  EAI_NODATA: "NO_DATA",
+  EAI_AGAIN: "TRY_AGAIN",
+  EAI_FAIL: "NO_RECOVERY"
+}
+
+/**
  * The tags of all socket errors, with the sentence each one prints and the
  * string LuaSocket returns for it. One row per error kind: the table.
  */
@@ -137,7 +158,7 @@ const luaMessageOf = (tag: NetErrorTag, fields: NetErrorFields): string => {
   const code = fields.code
   switch (tag) {
     case "HostNotFound":
-      return (code !== undefined && gaiMessages[code]) || kinds.HostNotFound.lua
+      return (code !== undefined && (gaiMessages[code] || hostMessages[code])) || kinds.HostNotFound.lua
     case "Unreachable":
     case "NotConnected":
     case "Unknown":
@@ -260,6 +281,10 @@ const codeToTag: Record<string, NetErrorTag> = {
   EACCES: "PermissionDenied",
   EPERM: "PermissionDenied",
   ENOTFOUND: "HostNotFound",
+  HOST_NOT_FOUND: "HostNotFound",
+  TRY_AGAIN: "HostNotFound",
+  NO_RECOVERY: "HostNotFound",
+  NO_DATA: "HostNotFound",
   EHOSTUNREACH: "Unreachable",
   ENETUNREACH: "Unreachable",
   ENOTCONN: "NotConnected",
@@ -315,6 +340,19 @@ export const isNetError = (u: unknown): u is NetError =>
  * @since 0.1.0
  */
 export const luaMessageForCode = (code: string): string => luaMessage(make(tagOfCode(code), { operation: "", code }))
+
+/**
+ * A resolver failure as `dns.toip` / `dns.tohostname` report it: a `HostNotFound` gets the
+ * h_errno code gethostbyname would have set (`HOST_NOT_FOUND` -> `"host not found"`); other
+ * errors pass unchanged. The original error stays as the `cause`.
+ *
+ * @since 0.1.0
+ */
+export const asHostLookupError = (error: NetError): NetError => {
+  if (error._tag !== "HostNotFound" || (error.code !== undefined && error.code in hostMessages)) return error
+  const code = (error.code !== undefined && hostErrnoOfResolverCode[error.code]) || "HOST_NOT_FOUND"
+  return make("HostNotFound", { ...fieldsOf(error), code, cause: error.cause ?? error })
+}
 
 /** Returns a copy of the error with `partial` (and nothing else) replaced. @since 0.1.0 */
 export const withPartial = (error: NetError, partial: Uint8Array): NetError => make(error._tag, { ...fieldsOf(error), partial })

@@ -504,21 +504,43 @@ export class ReadBuffer {
    * cache `Effect.suspend(() => receiveNow(...))` save an allocation per call.
    */
   receiveNow(pattern: Pattern, prefix: Uint8Array, policy: Timeout.TimeoutPolicy): Effect.Effect<Uint8Array, NetError> {
-    if (pattern._tag === "Line" && prefix.length === 0 && pattern.maxLength === undefined && this.end > this.start) {
-      // Fast path: a whole line is buffered.
-      const nl = this.storage.indexOf(LF, this.start)
-      if (nl !== -1 && nl < this.end) {
-        const lineBytes = withoutCR(this.storage, this.start, nl, this.crFreeBefore(nl))
-        if (lineBytes.buffer === this.storage.buffer) this.shared = true
-        this.advance(nl + 1)
-        return Effect.succeed(lineBytes)
-      }
-    }
+    const line = this.bufferedLine(pattern, prefix)
+    if (line !== undefined) return Effect.succeed(line)
     const call: Call = { pattern, prefix, acc: [], accLength: 0, scanned: 0, taken: 0, seen: this.events }
     const first = this.attempt(call)
     if (first !== NEED_MORE) return isError(first) ? Effect.fail(first) : Effect.succeed(first)
     const wait = Timeout.isInfinite(policy) ? this.waitForever(call) : Effect.flatMap(Timeout.start, (startedAt) => this.waitLoop(call, policy, startedAt))
     return Effect.onInterrupt(wait, () => Effect.sync(() => this.unread(call)))
+  }
+
+  /** The commonest case without any allocation but the result: a whole line, no prefix, is buffered. */
+  private bufferedLine(pattern: Pattern, prefix: Uint8Array): Uint8Array | undefined {
+    if (pattern._tag !== "Line" || prefix.length !== 0 || pattern.maxLength !== undefined || this.end === this.start) return undefined
+    const nl = this.storage.indexOf(LF, this.start)
+    if (nl === -1 || nl >= this.end) return undefined
+    const lineBytes = withoutCR(this.storage, this.start, nl, this.crFreeBefore(nl))
+    if (lineBytes.buffer === this.storage.buffer) this.shared = true
+    this.advance(nl + 1)
+    return lineBytes
+  }
+
+  /**
+   * A receive that never waits, outside Effect: the result when the buffered bytes
+   * satisfy the pattern (consumed), the typed error when the stream has ended or
+   * failed (with its partial, consumed, as `receive`), or `undefined` when it would
+   * have to wait (then nothing is consumed). For polling loops and facades that
+   * want LuaSocket's speed on buffered data without an Effect per call.
+   */
+  poll(pattern: Pattern, prefix: Uint8Array = EMPTY): Uint8Array | NetError | undefined {
+    const line = this.bufferedLine(pattern, prefix)
+    if (line !== undefined) return line
+    const call: Call = { pattern, prefix, acc: [], accLength: 0, scanned: 0, taken: 0, seen: this.events }
+    const first = this.attempt(call)
+    if (first === NEED_MORE) {
+      this.unread(call)
+      return undefined
+    }
+    return first
   }
 
   private waitLoop(call: Call, policy: Timeout.TimeoutPolicy, startedAt: Timeout.Start): Effect.Effect<Uint8Array, NetError> {

@@ -772,6 +772,19 @@ export class TcpSocket {
     return Effect.suspend(() => this.receiveNow(pattern, prefix ?? EMPTY, policy ?? this.timeoutPolicy))
   }
 
+  /**
+   * `receive` that never waits, outside Effect: the bytes when what is buffered
+   * satisfies the pattern, the typed error when the connection has ended or failed
+   * (with `partial`, as `receive`), `undefined` when it would have to wait (nothing
+   * consumed). Same patterns and results as `receive`; for polling loops
+   * (LuaSocket's `settimeout(0)` style) and for facades, at no Effect cost per call.
+   */
+  receivePoll(pattern: Pattern, prefix?: Uint8Array): Uint8Array | NetError.NetError | undefined {
+    const rb = this.readBuffer
+    if (rb === undefined) return this.closed ? new NetError.Closed({ operation: "receive", partial: prefix ?? EMPTY }) : this.notConnected("receive", prefix)
+    return rb.poll(pattern, prefix)
+  }
+
   private receiveNow(pattern: Pattern, prefix: Uint8Array, policy: Timeout.TimeoutPolicy): Effect.Effect<Uint8Array, NetError.NetError> {
     const rb = this.readBuffer
     if (rb === undefined) {

@@ -578,6 +578,39 @@ describe("ReadBuffer state", () => {
     { fastCheck: { numRuns: 200 } }
   )
 
+  it.prop(
+    "poll: the model's result when it needs no more bytes, else undefined with nothing consumed",
+    [chunked, fc.option(endArb, { nil: undefined }), receivesArb(true), hwmArb],
+    ([{ chunks }, end, receives, hwm]) => {
+      const { buffer } = makeBuffer(hwm)
+      let state: ModelState = { buffered: new Uint8Array(0), end: undefined }
+      let next = 0
+      for (const { pattern, prefix } of receives) {
+        // feed one more chunk (or the end) before each poll
+        if (next < chunks.length) {
+          buffer.push(chunks[next]!)
+          state = { buffered: cat(state.buffered, chunks[next]!), end: undefined }
+          next++
+        } else if (end !== undefined && state.end === undefined) {
+          if (end._tag === "Eof") buffer.pushEnd()
+          else buffer.pushError(end.error)
+          state = { buffered: state.buffered, end }
+        }
+        const want = modelReceive(state, pattern, prefix)
+        const got = buffer.poll(pattern, prefix)
+        if (want === MORE) {
+          expect(got, describeReceive(pattern, prefix)).toBeUndefined()
+          expect(buffer.length).toBe(state.buffered.length)
+        } else {
+          const shown = got instanceof Uint8Array ? showExit(Exit.succeed(got)) : showExit(Exit.fail(got!))
+          expect(shown, describeReceive(pattern, prefix)).toStrictEqual(showOutcome(want.outcome))
+          state = { buffered: want.rest, end: state.end }
+        }
+      }
+    },
+    { fastCheck: { numRuns: 300 } }
+  )
+
   it("push copies: the transport may reuse its chunk, and results are never overwritten", () => {
     const { buffer } = makeBuffer()
     const chunk = bytes("abc\n")

@@ -633,6 +633,30 @@ for (const t of transports) {
 
     // -- receive ---------------------------------------------------------------------------
 
+    it.scopedLive("receivePoll: buffered lines at once, undefined (nothing consumed) when it would wait, Closed with the partial at the end", () =>
+      Effect.gen(function*() {
+        const { client, conn } = yield* setup(t)
+        expect(conn.receivePoll(RB.line)).toBeUndefined()
+        yield* client.send(bytes("one\r\ntwo\nthr"))
+        yield* conn.setTimeout(2)
+        // wait until the bytes are there, without consuming them
+        expect(text(yield* conn.receive(RB.exactly(0)))).toBe("")
+        for (let i = 0; i < 100 && conn.receivePoll(RB.exactly(12)) === undefined; i++) yield* Effect.sleep("10 millis")
+        // exactly(12) consumed everything: put the same bytes through lines now
+        yield* client.send(bytes("one\r\ntwo\nthr"))
+        let polled: Uint8Array | NetError.NetError | undefined
+        for (let i = 0; i < 100 && (polled = conn.receivePoll(RB.line)) === undefined; i++) yield* Effect.sleep("10 millis")
+        expect(text(polled as Uint8Array)).toBe("one")
+        expect(text(conn.receivePoll(RB.line) as Uint8Array)).toBe("two")
+        expect(conn.receivePoll(RB.line)).toBeUndefined()
+        expect(conn.getStats().received).toBe(24)
+        yield* client.close
+        let closed: Uint8Array | NetError.NetError | undefined
+        for (let i = 0; i < 100 && (closed = conn.receivePoll(RB.line)) === undefined; i++) yield* Effect.sleep("10 millis")
+        expect(NetError.isNetError(closed) && closed._tag).toBe("Closed")
+        expect(text((closed as NetError.NetError).partial!)).toBe("thr")
+      }))
+
     it.scopedLive("receive over the wire: line drops every CR, exactly n counts the prefix, receive(0), available, all", () =>
       Effect.gen(function*() {
         const { client, conn } = yield* setup(t)
