@@ -54,11 +54,13 @@ const LF = 10
 const CR = 13
 const EMPTY = new Uint8Array(0)
 /** First storage of a connection. */
-const INITIAL_CAPACITY = 16 * 1024
+const INITIAL_CAPACITY = 2 * 1024
 /** Storage doubles up to this, so that a busy connection allocates once per 256 KiB, not per chunk. */
 const BLOCK_CAPACITY = 256 * 1024
 /** Largest single read into the buffer (bigger reads measured slower: cache). */
 const MAX_READ = 64 * 1024
+/** Where connections that have not grown a full block read (see `region`); commit copies out at once. */
+const scratch = Buffer.allocUnsafe(MAX_READ)
 /** Smallest free space worth reading into; below it the buffer makes room first. */
 const MIN_FREE = 16 * 1024
 /**
@@ -203,6 +205,11 @@ export class ReadBuffer {
    * receivers all lie before this region, so they are never overwritten.
    */
   region(): Uint8Array {
+    // Until a connection has moved enough data to grow its storage to a full block,
+    // it reads into one shared scratch buffer and `commit` copies the (small) reads:
+    // a connection that exchanges a few lines then costs no storage of its own beyond
+    // a pooled few KiB, and no external memory that would provoke full GCs.
+    if (this.storage.length < BLOCK_CAPACITY) return scratch
     if (this.start === this.end && !this.shared && this.start !== 0) {
       this.start = this.end = 0
       this.firstCR = Infinity
