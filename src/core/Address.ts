@@ -139,3 +139,23 @@ export const resolve = (
       })
   }
 }
+
+/**
+ * Tries `f` on each address in order: the first success wins, else the last error
+ * (LuaSocket's `inet_trybind` / `inet_tryconnect` loop over getaddrinfo's results).
+ *
+ * @since 0.1.0
+ */
+export const firstSuccess = <A, B>(
+  operation: string,
+  items: ReadonlyArray<A>,
+  f: (a: A) => Effect.Effect<B, NetError>
+): Effect.Effect<B, NetError> => {
+  if (items.length === 0) return Effect.fail(new HostNotFound({ operation, detail: "no info on address" }))
+  let i = 0
+  const next = (): Effect.Effect<B, NetError> => {
+    const item = items[i++]!
+    return i >= items.length ? f(item) : Effect.catchAll(f(item), next)
+  }
+  return next()
+}

@@ -30,6 +30,8 @@ export interface NetErrorFields {
   readonly lastIndex?: number | undefined
   /** A sentence with specifics (which argument was bad, which option is unsupported). */
   readonly detail?: string | undefined
+  /** Set on errors of UDP objects, whose strings differ from TCP's in one place (see `udpMessages`). */
+  readonly transport?: "udp" | undefined
 }
 
 /** glibc's strerror texts for the codes a socket can meet; LuaSocket prints these. */
@@ -131,6 +133,33 @@ const hostErrnoOfResolverCode: Record<string, string> = {
 }
 
 /**
+ * glibc's gai_strerror texts. LuaSocket prints them raw where its own table has no row
+ * (socket_gaistrerror's default, e.g. EAI_ADDRFAMILY) and always in UDP's sendto, which
+ * calls gai_strerror directly (spec section 6: a host name gives "Name or service not known").
+ */
+const glibcGaiMessages: Record<string, string> = {
+  EAI_ADDRFAMILY: "Address family for hostname not supported",
+  EAI_AGAIN: "Temporary failure in name resolution",
+  EAI_BADFLAGS: "Bad value for ai_flags",
+  EAI_FAIL: "Non-recoverable failure in name resolution",
+  EAI_FAMILY: "ai_family not supported",
+  EAI_MEMORY: "Memory allocation failure",
+  EAI_NONAME: "Name or service not known",
+  EAI_SERVICE: "Servname not supported for ai_socktype",
+  EAI_SOCKTYPE: "ai_socktype not supported",
+  EAI_OVERFLOW: "Result too large for supplied buffer"
+}
+
+/**
+ * Where LuaSocket's UDP objects print another string than the kind's own (udp.c's
+ * udp_strerror): a closed UDP object's send/sendto says `refused` (spec section 6).
+ * ECONNREFUSED itself still prints `connection refused` on lua5.4 + lua-socket 3.1.0.
+ */
+const udpMessages: Partial<Record<string, string>> = {
+  Closed: "refused"
+}
+
+/**
  * The tags of all socket errors, with the sentence each one prints and the
  * string LuaSocket returns for it. One row per error kind: the table.
  */
@@ -156,9 +185,11 @@ export type NetErrorTag = keyof typeof kinds
 
 const luaMessageOf = (tag: NetErrorTag, fields: NetErrorFields): string => {
   const code = fields.code
+  const udp = fields.transport === "udp" ? udpMessages[tag] : undefined
+  if (udp !== undefined) return udp
   switch (tag) {
     case "HostNotFound":
-      return (code !== undefined && (gaiMessages[code] || hostMessages[code])) || kinds.HostNotFound.lua
+      return (code !== undefined && (gaiMessages[code] || hostMessages[code] || glibcGaiMessages[code])) || kinds.HostNotFound.lua
     case "Unreachable":
     case "NotConnected":
     case "Unknown":
@@ -168,6 +199,9 @@ const luaMessageOf = (tag: NetErrorTag, fields: NetErrorFields): string => {
       // LuaSocket spells only EACCES itself; EPERM prints as strerror.
       return code === "EPERM" ? strerror.EPERM : kinds[tag].lua
     case "InvalidArgument":
+      // A resolver code on an InvalidArgument is a numeric-only lookup that failed (UDP's sendto): gai_strerror's text.
+      if (code !== undefined && glibcGaiMessages[code] !== undefined) return glibcGaiMessages[code]
+      return fields.detail ?? ((code !== undefined && strerror[code]) || kinds[tag].lua)
     case "Unsupported":
     case "LineTooLong":
       return fields.detail ?? ((code !== undefined && strerror[code]) || kinds[tag].lua)

@@ -20,6 +20,8 @@ import * as Address from "./Address.js"
 import * as NetError from "./NetError.js"
 import * as ReadBufferModule from "./ReadBuffer.js"
 import { ReadBuffer, type Pattern } from "./ReadBuffer.js"
+import { SocketBase } from "./internal/SocketBase.js"
+import { waitOn } from "./internal/Waiters.js"
 import * as Timeout from "./Timeout.js"
 
 /** Which of LuaSocket's classes a socket is. @since 0.1.0 */
@@ -193,12 +195,10 @@ export const sendRange = (length: number, i = 1, j = -1): { readonly i: number; 
  *
  * @since 0.1.0
  */
-export class TcpSocket {
+export class TcpSocket extends SocketBase {
   /** LuaSocket class: master, client or server. */
   kind: Kind = "master"
   family: Address.Family
-  private closed = false
-  private timeoutPolicy: Timeout.TimeoutPolicy = Timeout.infinite
   private bound: { readonly host: Address.Host; readonly port: number } | undefined
   private socket: net.Socket | undefined
   private server: net.Server | undefined
@@ -221,6 +221,7 @@ export class TcpSocket {
   droppedConnections = 0
 
   constructor(options: MasterOptions = {}) {
+    super()
     this.family = options.family ?? "unspec"
     if (this.family === "inet6") this.options["ipv6-v6only"] = true
     this.readHighWaterMark = options.readHighWaterMark ?? 256 * 1024
@@ -270,35 +271,9 @@ export class TcpSocket {
 
   // ---- common --------------------------------------------------------------------
 
-  /** True after `close`. */
-  get isClosed(): boolean {
-    return this.closed
-  }
-
   /** LuaSocket's `tostring` class name, e.g. `tcp{client}`. */
   get className(): string {
     return `tcp{${this.kind}}`
-  }
-
-  /** LuaSocket's `settimeout(value, mode)`: negative or undefined = infinite. */
-  setTimeout(seconds: number | undefined, mode?: string): Effect.Effect<void, NetError.NetError> {
-    return Effect.map(Timeout.set(this.timeoutPolicy, seconds, mode), (p) => {
-      this.timeoutPolicy = p
-    })
-  }
-
-  /** Sets the whole policy. */
-  setTimeoutPolicy(policy: Timeout.TimeoutPolicy): void {
-    this.timeoutPolicy = policy
-  }
-
-  get timeout(): Timeout.TimeoutPolicy {
-    return this.timeoutPolicy
-  }
-
-  /** `gettimeout()`: block and total in seconds, -1 = infinite. */
-  getTimeout(): { readonly block: number; readonly total: number } {
-    return { block: Timeout.toSeconds(this.timeoutPolicy.block), total: Timeout.toSeconds(this.timeoutPolicy.total) }
   }
 
   /** `getfamily()`: LuaSocket says `inet4` / `inet6` (and `unix` here for unix sockets). */
@@ -490,7 +465,7 @@ export class TcpSocket {
       }
       return Effect.flatMap(Address.resolve(host, this.family, "listen"), (addresses) => {
         // First success in resolver order, else the last error.
-        return tryInOrder("listen", addresses, (a) =>
+        return Address.firstSuccess("listen", addresses, (a) =>
           this.listenOn({ host: a.address, port: bound.port, backlog, ipv6Only: a.family === "inet6" && this.options["ipv6-v6only"] }, Address.format(a.address, bound.port), a.family)
         )
       })
@@ -585,7 +560,7 @@ export class TcpSocket {
     if (Either.isLeft(local)) return Effect.fail(local.left)
     return Effect.flatMap(Timeout.startFor(this.timeoutPolicy), (startedAt) =>
       Effect.flatMap(Address.resolve(host, this.family, "connect"), (addresses) =>
-        tryInOrder("connect", addresses, (a) =>
+        Address.firstSuccess("connect", addresses, (a) =>
           Effect.flatMap(Timeout.remaining(this.timeoutPolicy, startedAt), (limit) =>
             Timeout.within(
               this.connectTo({ host: a.address, port, family: a.family === "inet6" ? 6 : 4, ...local.right }, Address.format(a.address, port)),
@@ -943,42 +918,10 @@ export class TcpSocket {
 
 const ignore = () => {}
 
-/**
- * Waits until `ready()`, woken through the waiter list that `waiters()` returns
- * (lists are swapped when woken, hence the getter). Checks `ready` at registration,
- * so an event between the caller's check and the wait is not lost; interruption
- * removes the waiter.
- */
-const waitOn = (waiters: () => Array<() => void>, ready: () => boolean): Effect.Effect<void> =>
-  Effect.async<void>((resume) => {
-    if (ready()) {
-      resume(Effect.void)
-      return
-    }
-    const w = () => resume(Effect.void)
-    waiters().push(w)
-    return Effect.sync(() => {
-      const list = waiters()
-      const i = list.indexOf(w)
-      if (i !== -1) list.splice(i, 1)
-    })
-  })
-
 const unsupported = (name: string) =>
   new NetError.Unsupported({ operation: "setoption", detail: `option ${name} is not available through Node.js's socket API` })
 
 const displayUnix = (path: string): string => (path.startsWith("\0") ? "@" + path.slice(1) : path)
-
-/** Tries `f` on each item in order; the first success wins, else the last error (LuaSocket's connect/bind loop). */
-const tryInOrder = <A, B>(operation: string, items: ReadonlyArray<A>, f: (a: A) => Effect.Effect<B, NetError.NetError>): Effect.Effect<B, NetError.NetError> => {
-  if (items.length === 0) return Effect.fail(new NetError.HostNotFound({ operation, detail: "no info on address" }))
-  let i = 0
-  const next = (): Effect.Effect<B, NetError.NetError> => {
-    const item = items[i++]!
-    return i >= items.length ? f(item) : Effect.catchAll(f(item), next)
-  }
-  return next()
-}
 
 // ---- constructors (scoped) -------------------------------------------------------------
 

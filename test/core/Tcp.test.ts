@@ -16,6 +16,7 @@ import * as NetError from "../../src/core/NetError.js"
 import * as RB from "../../src/core/ReadBuffer.js"
 import * as Tcp from "../../src/core/Tcp.js"
 import * as Timeout from "../../src/core/Timeout.js"
+import { waitUntil } from "../support.js"
 
 // ---- helpers ---------------------------------------------------------------------------
 
@@ -34,15 +35,6 @@ const leftOf = <A>(e: Either.Either<A, NetError.NetError>): NetError.NetError =>
   return e.left
 }
 
-/** Polls `pred` every 5 ms; dies after `ms`. */
-const waitUntil = (what: string, pred: () => boolean, ms = 3000): Effect.Effect<void> =>
-  Effect.suspend(() => {
-    const deadline = Date.now() + ms
-    const loop: Effect.Effect<void> = Effect.suspend(() =>
-      pred() ? Effect.void : Date.now() > deadline ? Effect.dieMessage(`timed out waiting for ${what}`) : Effect.zipRight(Effect.sleep("5 millis"), loop)
-    )
-    return loop
-  })
 
 const elapsedMs = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<[A, number], E, R> =>
   Effect.suspend(() => {

@@ -1,0 +1,44 @@
+/**
+ * What every socket of the core shares: the closed flag and LuaSocket's timeout
+ * setting (`settimeout` / `gettimeout`).
+ *
+ * @internal
+ */
+import * as Effect from "effect/Effect"
+import type * as NetError from "../NetError.js"
+import * as Timeout from "../Timeout.js"
+
+export abstract class SocketBase {
+  protected closed = false
+  protected timeoutPolicy: Timeout.TimeoutPolicy = Timeout.infinite
+
+  /** LuaSocket's `tostring` class name, e.g. `tcp{client}`, `udp{connected}`. */
+  abstract get className(): string
+
+  /** True after `close`. */
+  get isClosed(): boolean {
+    return this.closed
+  }
+
+  /** LuaSocket's `settimeout(value, mode)`: negative or undefined = infinite; mode `b`, `t` or `r`. */
+  setTimeout(seconds: number | undefined, mode?: string): Effect.Effect<void, NetError.NetError> {
+    return Effect.map(Timeout.set(this.timeoutPolicy, seconds, mode), (p) => {
+      this.timeoutPolicy = p
+    })
+  }
+
+  /** Sets the whole policy. */
+  setTimeoutPolicy(policy: Timeout.TimeoutPolicy): void {
+    this.timeoutPolicy = policy
+  }
+
+  /** The current policy. */
+  get timeout(): Timeout.TimeoutPolicy {
+    return this.timeoutPolicy
+  }
+
+  /** `gettimeout()`: block and total in seconds, -1 = infinite. */
+  getTimeout(): { readonly block: number; readonly total: number } {
+    return { block: Timeout.toSeconds(this.timeoutPolicy.block), total: Timeout.toSeconds(this.timeoutPolicy.total) }
+  }
+}
