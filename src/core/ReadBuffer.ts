@@ -16,6 +16,7 @@
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { Closed, LineTooLong, type NetError, Timeout as TimeoutError, withPartial } from "./NetError.js"
+import type { Readiness } from "./internal/Readiness.js"
 import * as Timeout from "./Timeout.js"
 
 /**
@@ -159,6 +160,8 @@ export class ReadBuffer {
   private events = 0
   /** Bytes received from the transport, for getstats. */
   received = 0
+  /** @internal The owning socket's select listeners, told on every event (see `wake`). */
+  readiness: Readiness | undefined = undefined
 
   constructor(
     private readonly flow: FlowControl,
@@ -288,6 +291,7 @@ export class ReadBuffer {
 
   private wake(): void {
     this.events++
+    this.readiness?.notify()
     if (this.waiters.length === 0) return
     const ws = this.waiters
     this.waiters = []
@@ -391,6 +395,7 @@ export class ReadBuffer {
       this.paused = true
       this.flow.pause()
     }
+    this.readiness?.notify() // the bytes are readable again
   }
 
   private fail(call: Call, error: NetError): NetError {

@@ -230,7 +230,9 @@ export class TcpSocket extends SocketBase {
 
   /** A receive buffer whose flow control drives `socket()` (which may not exist yet). */
   private makeReadBuffer(socket: () => net.Socket | undefined): ReadBuffer {
-    return new ReadBuffer({ pause: () => socket()?.pause(), resume: () => socket()?.resume() }, this.readHighWaterMark)
+    const rb = new ReadBuffer({ pause: () => socket()?.pause(), resume: () => socket()?.resume() }, this.readHighWaterMark)
+    rb.readiness = this.readiness
+    return rb
   }
 
   /** @internal Wraps a connected Node socket (accepted, or connected by us) reading into `rb`. */
@@ -253,9 +255,11 @@ export class TcpSocket extends SocketBase {
     sock.on("drain", () => this.wakeWriters())
     if (this.options["tcp-nodelay"]) sock.setNoDelay(true)
     if (this.options.keepalive) sock.setKeepAlive(true)
+    this.readiness.notify() // connected: now writable
   }
 
   private wakeWriters(): void {
+    this.readiness.notify()
     if (this.writeWaiters.length === 0) return
     const ws = this.writeWaiters
     this.writeWaiters = []
@@ -519,6 +523,7 @@ export class TcpSocket extends SocketBase {
   }
 
   private wakeAcceptors(): void {
+    this.readiness.notify()
     if (this.acceptWaiters.length === 0) return
     const ws = this.acceptWaiters
     this.acceptWaiters = []
@@ -986,6 +991,3 @@ export const listen = (host: string, port: number | string = 0, options: ServerO
       Effect.as(s)
     )
   })
-
-/** Seconds as a Duration, for callers that think in LuaSocket's numbers. @since 0.1.0 */
-export const seconds = (s: number): Duration.Duration => Duration.millis(s * 1000)

@@ -640,6 +640,7 @@ export class UdpSocket extends SocketBase {
   }
 
   private wakeReceivers(): void {
+    this.readiness.notify()
     if (this.receiveWaiters.length === 0) return
     const ws = this.receiveWaiters
     this.receiveWaiters = []

@@ -7,10 +7,13 @@
 import * as Effect from "effect/Effect"
 import type * as NetError from "../NetError.js"
 import * as Timeout from "../Timeout.js"
+import { Readiness } from "./Readiness.js"
 
 export abstract class SocketBase {
   protected closed = false
   protected timeoutPolicy: Timeout.TimeoutPolicy = Timeout.infinite
+  /** Told whenever the socket may have become readable or writable (see `onReady`). */
+  protected readonly readiness = new Readiness()
 
   /** LuaSocket's `tostring` class name, e.g. `tcp{client}`, `udp{connected}`. */
   abstract get className(): string
@@ -18,6 +21,20 @@ export abstract class SocketBase {
   /** True after `close`. */
   get isClosed(): boolean {
     return this.closed
+  }
+
+  /**
+   * Calls `listener` whenever the socket may have become readable or writable
+   * (it may also be called when it did not: check `readable` / `writable`).
+   * Returns the unsubscribe. The hook `Select` waits on.
+   */
+  onReady(listener: () => void): () => void {
+    return this.readiness.add(listener)
+  }
+
+  /** Readiness listeners registered now (0 once every select on this socket has finished). */
+  get readyListeners(): number {
+    return this.readiness.size
   }
 
   /** LuaSocket's `settimeout(value, mode)`: negative or undefined = infinite; mode `b`, `t` or `r`. */
