@@ -605,14 +605,21 @@ export class UdpSocket extends SocketBase {
     }
   }
 
-  /** Applies what was set before the socket existed (in the order it was set). */
+  /**
+   * Applies what was set before the socket existed (in the order it was set). When
+   * one fails, the half-built socket is closed and that setting (only) is dropped from
+   * the record, its error reported: the next attempt (another address, another call)
+   * applies the rest again, so no recorded option is silently lost.
+   */
   private applyRecorded(sock: dgram.Socket): NetError.NetError | undefined {
-    const pending = this.deferred
-    this.deferred = []
-    for (const setting of pending) {
-      const e = this.apply(sock, setting)
-      if (e !== undefined) return e
+    for (let i = 0; i < this.deferred.length; i++) {
+      const e = this.apply(sock, this.deferred[i]!)
+      if (e !== undefined) {
+        this.deferred.splice(i, 1)
+        return e
+      }
     }
+    this.deferred = []
     return undefined
   }
 

@@ -433,4 +433,50 @@ describe("Select.select: readiness property", () => {
       })),
     { fastCheck: { numRuns: 30 } }
   )
+
+  const readying = fc.oneof(
+    fc.record({ _tag: fc.constant("SendTcp" as const), to: fc.nat(TCP - 1), data: fc.string({ minLength: 1, maxLength: 6 }) }),
+    fc.record({ _tag: fc.constant("ClosePeer" as const), of: fc.nat(TCP - 1), reset: fc.boolean() }),
+    fc.record({ _tag: fc.constant("SendUdp" as const), to: fc.nat(UDP - 1) })
+  )
+
+  it.live.prop(
+    "a waiting select is woken by the socket an action makes readable, and reports exactly it",
+    [readying],
+    ([a]) =>
+      Effect.scoped(Effect.gen(function*() {
+        const server = yield* Tcp.listen("127.0.0.1", 0)
+        const pairs = yield* Effect.forEach(Array.from({ length: TCP }), () => pairOn(server))
+        const udps = yield* Effect.forEach(Array.from({ length: UDP }), () => udpBound)
+        const sender = yield* Udp.open()
+        const conns = pairs.map(([, conn]) => conn)
+        const readers = [...conns, ...udps]
+        // nothing is ready: the select registers its listeners and waits
+        const fiber = yield* Effect.fork(Select.select(readers, [], Duration.seconds(3)))
+        yield* waitUntil("the select to wait", () => listeners(readers) === readers.length)
+        let target: Tcp.TcpSocket | Udp.UdpSocket
+        switch (a._tag) {
+          case "SendTcp":
+            target = conns[a.to]!
+            yield* pairs[a.to]![0].send(bytes(a.data))
+            break
+          case "ClosePeer":
+            target = conns[a.of]!
+            if (a.reset) yield* pairs[a.of]![0].setOption("linger", { on: true, timeout: 0 })
+            yield* pairs[a.of]![0].close
+            break
+          case "SendUdp":
+            target = udps[a.to]!
+            yield* sender.sendto(bytes("d"), "127.0.0.1", portOf(udps[a.to]!))
+            break
+        }
+        const result = yield* Fiber.join(fiber)
+        expect(result.readable).toStrictEqual([target])
+        // and a receive that does not wait indeed returns data or an error
+        if (target instanceof Tcp.TcpSocket) expect(target.receivePoll(RB.available())).not.toBeUndefined()
+        else expect(Either.isRight(Effect.runSync(Effect.either(target.receive(8192, noWait))))).toBe(true)
+        expect(listeners([...readers, server])).toBe(0)
+      })),
+    { fastCheck: { numRuns: 20 } }
+  )
 })

@@ -324,6 +324,34 @@ describe("UdpSocket", () => {
       expect(d.port).toBe(sockName(tx).port)
     })))
 
+  it.live("a UDP flood keeps memory bounded: 40,000 datagrams of 1 KiB against a 1 MiB queue, the drops counted", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const s = yield* Udp.bind("127.0.0.1", 0, { family: "inet", maxQueued: 100_000, maxQueuedBytes: 1 << 20 })
+      const port = sockName(s).port
+      const tx = dgram.createSocket("udp4")
+      yield* Effect.addFinalizer(() => Effect.sync(() => tx.close()))
+      const payload = Buffer.alloc(1024, 0x61)
+      const before = process.memoryUsage().arrayBuffers
+      let peak = 0
+      // 40 bursts of 1,000 (40 MiB offered in all), bounded in count and time
+      for (let burst = 0; burst < 40; burst++) {
+        yield* Effect.async<void>((resume) => {
+          let left = 1000
+          for (let i = 0; i < 1000; i++) tx.send(payload, port, "127.0.0.1", () => { if (--left === 0) resume(Effect.void) })
+        })
+        yield* Effect.sleep("1 millis")
+        peak = Math.max(peak, process.memoryUsage().arrayBuffers - before)
+      }
+      yield* waitUntil("the flood to be taken in", () => s.getStats().queued >= 1000)
+      const stats = s.getStats()
+      // at most 1 MiB of datagrams is held, whatever was offered; the rest is counted
+      expect(stats.queued).toBeLessThanOrEqual(1024)
+      expect(stats.dropped).toBeGreaterThan(0)
+      // the process's ArrayBuffer memory grew by far less than the 40 MiB offered
+      expect(peak).toBeLessThan(24 << 20)
+      console.log(`UDP flood: offered 40000 x 1 KiB, queued ${stats.queued}, dropped by the queue ${stats.dropped}, peak ArrayBuffer growth ${(peak / 1048576).toFixed(1)} MiB`)
+    })))
+
   it.live("the queue is bounded: a flood beyond maxQueued is counted as dropped, the first datagrams kept in order", () =>
     Effect.scoped(Effect.gen(function*() {
       const s = yield* Udp.bind("127.0.0.1", 0, { family: "inet", maxQueued: 16 })
@@ -419,6 +447,21 @@ describe("UdpSocket", () => {
 // ---- options ------------------------------------------------------------------------------
 
 describe("UdpSocket options", () => {
+  it.scopedLive("a recorded option that fails at creation is reported and dropped; the others still apply on the next attempt", () =>
+    Effect.gen(function*() {
+      const s = yield* Udp.open({ family: "inet" })
+      yield* s.setOption("broadcast", true)
+      yield* s.setOption("ip-add-membership", { multiaddr: "239.1.2.3", interface: "10.99.99.99" }) // no such interface
+      yield* s.setOption("ip-multicast-ttl", 7)
+      const first = yield* failure(s.setsockname("127.0.0.1", 0))
+      expect(first.operation).toBe("setoption") // the recorded setoption that failed
+      expect(s.getFd()).toBe(-1)
+      yield* s.setsockname("127.0.0.1", 0)
+      expect(s.getFd()).toBeGreaterThanOrEqual(0)
+      // broadcast really reached the kernel: without SO_BROADCAST this send fails EACCES
+      expect(yield* s.sendto(bytes("x"), "127.255.255.255", 9)).toBe(1)
+    }))
+
   it.scopedLive("flags: set/get, tracked before the socket exists and applied when it is created", () =>
     Effect.gen(function*() {
       const s = yield* Udp.open({ family: "inet" })
