@@ -38,14 +38,22 @@ const withConnection = <A>(server: Tcp.TcpSocket, body: (conn: Tcp.TcpSocket) =>
 
 const servers: Record<Exclude<Workload, "w4">, Serve> = {
   // W1: receive(65536) until Closed, counting the partial of the last one; then ack.
+  // By default into one reused 64 KiB buffer (receiveInto: no allocation per chunk);
+  // EFX_W1=exactly uses receive(exactly(65536)), a fresh result per chunk.
   w1: (server) =>
     withConnection(server, (conn) => {
       let bytes = 0
       const chunk = ReadBuffer.exactly(CHUNK)
-      const loop: Effect.Effect<void, NetError> = Effect.flatMap(conn.receive(chunk), (data) => {
-        bytes += data.length
-        return loop
-      })
+      const target = new Uint8Array(CHUNK)
+      const loop: Effect.Effect<void, NetError> = process.env.EFX_W1 === "exactly"
+        ? Effect.flatMap(conn.receive(chunk), (data) => {
+          bytes += data.length
+          return loop
+        })
+        : Effect.flatMap(conn.receiveInto(target), (n) => {
+          bytes += n
+          return loop
+        })
       return loop.pipe(
         Effect.catchTag("Closed", (e) => Effect.sync(() => void (bytes += e.partial?.length ?? 0))),
         Effect.zipRight(conn.send(OK)),

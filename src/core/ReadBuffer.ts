@@ -583,6 +583,57 @@ export class ReadBuffer {
   }
 
   /**
+   * Copies what is buffered (at most `target.length` bytes) into `target` now:
+   * the count, the typed error when nothing is buffered and the stream has ended
+   * (Closed, or the transport's error), or `undefined` when it would have to wait.
+   * No allocation: for bulk transfers that reuse one buffer.
+   */
+  pollInto(target: Uint8Array): number | NetError | undefined {
+    const n = Math.min(this.end - this.start, target.length)
+    if (n > 0) {
+      this.storage.copy(target, 0, this.start, this.start + n)
+      this.advance(this.start + n)
+      return n
+    }
+    if (target.length === 0 && !this.ended) return 0
+    if (this.ended) return this.failure ?? new Closed({ operation: "receive" })
+    return undefined
+  }
+
+  /**
+   * `pollInto`, waiting within `policy` while nothing is buffered: the count of bytes
+   * copied into `target` (at least 1 unless `target` is empty).
+   */
+  receiveInto(target: Uint8Array, policy: Timeout.TimeoutPolicy = Timeout.infinite): Effect.Effect<number, NetError> {
+    return Effect.suspend(() => {
+      const now = this.pollInto(target)
+      if (now !== undefined) return typeof now === "number" ? Effect.succeed(now) : Effect.fail(now)
+      const since = { seen: this.events }
+      const again = (): Effect.Effect<number, NetError> => {
+        const next = this.pollInto(target)
+        if (next === undefined) {
+          since.seen = this.events
+          return Effect.flatMap(this.nextEvent(since), again)
+        }
+        return typeof next === "number" ? Effect.succeed(next) : Effect.fail(next)
+      }
+      if (Timeout.isInfinite(policy)) return Effect.flatMap(this.nextEvent(since), again)
+      return Effect.flatMap(Timeout.start, (startedAt) => {
+        const step: Effect.Effect<number, NetError> = Effect.flatMap(Timeout.remaining(policy, startedAt), (limit) =>
+          Effect.flatMap(Timeout.within(this.nextEvent(since), limit, () => new TimeoutError({ operation: "receive" })), () => {
+            const next = this.pollInto(target)
+            if (next === undefined) {
+              since.seen = this.events
+              return step
+            }
+            return typeof next === "number" ? Effect.succeed(next) : Effect.fail(next)
+          }))
+        return step
+      })
+    })
+  }
+
+  /**
    * Waits until the buffer is readable (data, EOF or error), within `limit`;
    * succeeds with whether it is. Used by select.
    */

@@ -611,6 +611,38 @@ describe("ReadBuffer state", () => {
     { fastCheck: { numRuns: 300 } }
   )
 
+  it.live.prop(
+    "receiveInto: the bytes copied into a reused buffer are the stream, in order, then Closed (or the error)",
+    [chunked, endArb, fc.integer({ min: 1, max: 300 })],
+    ([{ chunks, data }, end, size]) =>
+      Effect.gen(function*() {
+        const { buffer } = makeBuffer(64)
+        const target = new Uint8Array(size)
+        const got: Array<Uint8Array> = []
+        const reader = yield* Effect.fork(
+          Effect.gen(function*() {
+            for (;;) {
+              const n = yield* buffer.receiveInto(target)
+              expect(n).toBeGreaterThan(0)
+              expect(n).toBeLessThanOrEqual(size)
+              got.push(target.slice(0, n))
+            }
+          }).pipe(Effect.flip)
+        )
+        for (const c of chunks) {
+          buffer.push(c)
+          yield* Effect.yieldNow()
+        }
+        if (end._tag === "Eof") buffer.pushEnd()
+        else buffer.pushError(end.error)
+        const error = yield* Fiber.join(reader).pipe(Effect.timeout("2 seconds"))
+        expect(hex(cat(...got))).toBe(hex(data))
+        expect(error._tag).toBe(end._tag === "Eof" ? "Closed" : end.error._tag)
+        expect(buffer.length).toBe(0)
+      }),
+    { fastCheck: { numRuns: 150 } }
+  )
+
   it("push copies: the transport may reuse its chunk, and results are never overwritten", () => {
     const { buffer } = makeBuffer()
     const chunk = bytes("abc\n")

@@ -649,6 +649,34 @@ for (const t of transports) {
         expect(text((closed as NetError.NetError).partial!)).toBe("thr")
       }))
 
+    it.scopedLive("receiveInto: 4 MiB through one reused 64 KiB buffer arrive intact, then Closed; Timeout when nothing comes", () =>
+      Effect.gen(function*() {
+        const { client, conn } = yield* setup(t)
+        const payload = randomBytes(4 << 20)
+        const sender = yield* Effect.fork(Effect.zipRight(client.send(payload), client.shutdown("send")))
+        const target = new Uint8Array(65536)
+        const received = Buffer.alloc(payload.length + 1)
+        let at = 0
+        const end = yield* Effect.gen(function*() {
+          for (;;) {
+            const n = yield* conn.receiveInto(target)
+            received.set(target.subarray(0, n), at)
+            at += n
+          }
+        }).pipe(Effect.flip)
+        yield* Fiber.join(sender)
+        expect(end._tag).toBe("Closed")
+        expect(at).toBe(payload.length)
+        expect(received.subarray(0, at).equals(payload)).toBe(true)
+        // nothing buffered and the peer silent: the socket's timeout applies
+        const { client: c2, conn: k2 } = yield* pairOn(yield* Tcp.listen(t.host(), 0))
+        yield* k2.setTimeout(0.05)
+        expect((yield* Effect.flip(k2.receiveInto(target)))._tag).toBe("Timeout")
+        yield* c2.send(bytes("abc"))
+        yield* k2.setTimeout(2)
+        expect(yield* k2.receiveInto(target)).toBe(3)
+      }))
+
     it.scopedLive("receive over the wire: line drops every CR, exactly n counts the prefix, receive(0), available, all", () =>
       Effect.gen(function*() {
         const { client, conn } = yield* setup(t)
