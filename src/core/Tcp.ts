@@ -465,7 +465,12 @@ export class TcpSocket extends SocketBase {
       const bound = this.bound ?? { host: { _tag: "Any" } as const, port: 0 }
       const host = bound.host
       if (host._tag === "Unix") {
-        return this.listenOn({ path: Address.unixPath(host), backlog }, host.path)
+        const attempt = this.listenOn({ path: Address.unixPath(host), backlog }, host.path)
+        if (host.abstract) return attempt
+        // Any file at the path makes bind fail EADDRINUSE, a socket file left by a process that
+        // died too. Never removed here: telling a stale socket from a live one takes a connect,
+        // which a live server would see (docs/core.md). The error says what is in the way.
+        return Effect.mapError(attempt, (e) => (e._tag === "AddressInUse" && e.detail === undefined ? NetError.make(e._tag, { ...e, cause: e.cause, detail: unixPathInUse(host.path) }) : e))
       }
       return Effect.flatMap(Address.resolve(host, this.family, "listen"), (addresses) => {
         // First success in resolver order, else the last error.
@@ -938,6 +943,19 @@ export class TcpSocket extends SocketBase {
 }
 
 const ignore = () => {}
+
+/** What occupies a unix socket path that bind found in use, as a sentence with what to do. */
+const unixPathInUse = (path: string): string => {
+  let isSocket: boolean
+  try {
+    isSocket = fs.lstatSync(path).isSocket()
+  } catch {
+    return "the path is in use"
+  }
+  return isSocket
+    ? `a socket file exists at ${path}: a server listens there, or a process that died left it (remove it if nothing listens there)`
+    : `a file that is not a socket exists at ${path}: remove it or choose another path`
+}
 
 const unsupported = (name: string) =>
   new NetError.Unsupported({ operation: "setoption", detail: `option ${name} is not available through Node.js's socket API` })
