@@ -1,6 +1,8 @@
 /** Helpers shared by the socket test files. */
 import * as fs from "node:fs"
-import { Effect } from "effect"
+import * as net from "node:net"
+import { Effect, Either, type Scope } from "effect"
+import * as Tcp from "../src/core/Tcp.js"
 
 /** Polls `pred` every 5 ms; dies after `ms`. */
 export const waitUntil = (what: string, pred: () => boolean, ms = 3000): Effect.Effect<void> =>
@@ -14,3 +16,37 @@ export const waitUntil = (what: string, pred: () => boolean, ms = 3000): Effect.
 
 /** Open descriptors of this process. */
 export const fdCount = (): number => fs.readdirSync("/proc/self/fd").length
+
+/** Host and port (or unix path and 0) a server listens on. */
+export const endpoint = (server: Tcp.TcpSocket): [string, number] => {
+  const a = Either.getOrThrow(server.getSockName())
+  return [a.address, a.port]
+}
+
+/** A raw Node peer (the other side, not our core), destroyed with the scope. */
+export const rawConnect = (host: string, port: number): Effect.Effect<net.Socket, never, Scope.Scope> =>
+  Effect.acquireRelease(
+    Effect.async<net.Socket>((resume) => {
+      const s = host.startsWith("/") ? net.connect(host) : net.connect({ host, port })
+      s.once("connect", () => resume(Effect.succeed(s)))
+      s.once("error", (e) => resume(Effect.die(e)))
+    }),
+    (s) => Effect.sync(() => s.destroy())
+  )
+
+/**
+ * A client connected to `server` and the server side of exactly that connection:
+ * accepts until the peer's port matches, closing orphans of earlier interrupted connects.
+ */
+export const ownPair = (server: Tcp.TcpSocket, options: Tcp.ClientOptions = {}) =>
+  Effect.gen(function*() {
+    const [host, port] = endpoint(server)
+    const client = yield* Tcp.connect(host, port, options)
+    const local = Either.getOrThrow(client.getSockName()).port
+    for (;;) {
+      const conn = yield* server.accept()
+      const peer = conn.getPeerName()
+      if (Either.isRight(peer) && peer.right.port === local) return { client, conn }
+      yield* conn.close
+    }
+  })

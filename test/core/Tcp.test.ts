@@ -6,7 +6,7 @@
  * `lua5.4` + `lua-socket` 3.1.0 print for the same calls (quoted in comments as `lua:`).
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { Effect, Either, Exit, Fiber, Schedule, type Scope } from "effect"
+import { Effect, Either, Exit, Fiber, Schedule } from "effect"
 import { randomBytes } from "node:crypto"
 import * as fs from "node:fs"
 import * as net from "node:net"
@@ -16,7 +16,7 @@ import * as NetError from "../../src/core/NetError.js"
 import * as RB from "../../src/core/ReadBuffer.js"
 import * as Tcp from "../../src/core/Tcp.js"
 import * as Timeout from "../../src/core/Timeout.js"
-import { waitUntil } from "../support.js"
+import { endpoint, rawConnect, waitUntil } from "../support.js"
 
 // ---- helpers ---------------------------------------------------------------------------
 
@@ -80,21 +80,6 @@ const transports: ReadonlyArray<Transport> = [
 ]
 
 /** Where a listening server can be reached: [host, port]. */
-const endpoint = (server: Tcp.TcpSocket): [string, number] => {
-  const a = sockName(server)
-  return [a.address, a.port]
-}
-
-/** A raw Node client (the other side, not our core), destroyed with the scope. */
-const rawConnect = (host: string, port: number): Effect.Effect<net.Socket, never, Scope.Scope> =>
-  Effect.acquireRelease(
-    Effect.async<net.Socket>((resume) => {
-      const s = host.startsWith("/") ? net.connect(host) : net.connect({ host, port })
-      s.once("connect", () => resume(Effect.succeed(s)))
-      s.once("error", (e) => resume(Effect.die(e)))
-    }),
-    (s) => Effect.sync(() => s.destroy())
-  )
 
 /** A connected client and its accepted peer on `server`. */
 const pairOn = (server: Tcp.TcpSocket, options: Tcp.ClientOptions = {}) =>

@@ -22,7 +22,7 @@ import * as NetError from "../../src/core/NetError.js"
 import * as RB from "../../src/core/ReadBuffer.js"
 import * as Tcp from "../../src/core/Tcp.js"
 import * as Timeout from "../../src/core/Timeout.js"
-import { fdCount, waitUntil } from "../support.js"
+import { endpoint, fdCount, rawConnect, waitUntil } from "../support.js"
 
 // ---- helpers ---------------------------------------------------------------------------
 
@@ -47,21 +47,6 @@ afterAll(() => fs.rmSync(tmpDir, { recursive: true, force: true }))
 let pathCounter = 0
 const freshUnixPath = (): string => path.join(tmpDir, `s${++pathCounter}.sock`)
 
-const endpoint = (server: Tcp.TcpSocket): [string, number] => {
-  const a = Either.getOrThrow(server.getSockName())
-  return [a.address, a.port]
-}
-
-/** A raw Node peer (not our core), destroyed with the scope. */
-const rawConnect = (host: string, port: number): Effect.Effect<net.Socket, never, Scope.Scope> =>
-  Effect.acquireRelease(
-    Effect.async<net.Socket>((resume) => {
-      const s = host.startsWith("/") ? net.connect(host) : net.connect({ host, port })
-      s.once("connect", () => resume(Effect.succeed(s)))
-      s.once("error", (e) => resume(Effect.die(e)))
-    }),
-    (s) => Effect.sync(() => s.destroy())
-  )
 
 /** Bytes a raw socket receives until it ends (or fails), reading from now on. */
 const drainRaw = (s: net.Socket): Effect.Effect<Buffer> =>

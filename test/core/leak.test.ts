@@ -13,6 +13,7 @@ import * as fs from "node:fs"
 import * as NetError from "../../src/core/NetError.js"
 import * as RB from "../../src/core/ReadBuffer.js"
 import * as Tcp from "../../src/core/Tcp.js"
+import { ownPair as ownPairOn } from "../support.js"
 
 const fdCount = (): number => fs.readdirSync("/proc/self/fd").length
 
@@ -43,24 +44,7 @@ describe("descriptor leaks", () => {
       // more than loopback's kernel buffers absorb from a peer that does not read (~4 MB here)
       const payload = Buffer.alloc(8 * 1024 * 1024, 0x61)
 
-      /** Accepts until the connection of `client` (closing orphans of earlier interrupted connects). */
-      const acceptOwn = (client: Tcp.TcpSocket) =>
-        Effect.gen(function*() {
-          const local = Either.getOrThrow(client.getSockName()).port
-          for (;;) {
-            const conn = yield* server.accept()
-            const peer = conn.getPeerName()
-            if (Either.isRight(peer) && peer.right.port === local) return conn
-            yield* conn.close
-          }
-        })
-
-      const ownPair = (options: Tcp.ClientOptions = {}) =>
-        Effect.gen(function*() {
-          const client = yield* Tcp.connect(host, port, options)
-          const conn = yield* acceptOwn(client)
-          return { client, conn }
-        })
+      const ownPair = (options: Tcp.ClientOptions = {}) => ownPairOn(server, options)
 
       let connectsPending = 0
       let connectCycles = 0
