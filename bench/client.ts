@@ -7,9 +7,9 @@
  * flatMap recursions (no fiber per iteration).
  */
 import * as Effect from "effect/Effect"
-import { ReadBuffer, Tcp } from "../src/index.js"
+import { ReadBuffer, Tcp, Udp } from "../src/index.js"
 import * as NetError from "../src/core/NetError.js"
-import { CHUNK, clientArgs, fail, finish, unsupported, now, percentileUs, PING, type Workload } from "./common.js"
+import { CHUNK, clientArgs, DGRAM, fail, finish, now, percentileUs, PING, type Workload } from "./common.js"
 
 const IMPL = "efx"
 const { workload, host, port, n } = clientArgs(IMPL)
@@ -122,8 +122,30 @@ const clients: Record<Exclude<Workload, "w4">, Effect.Effect<Result, NetError.Ne
 
 const base = { impl: IMPL, workload, side: "client", version: `node ${process.version}` }
 
+// W4: n datagrams of 512 bytes as fast as `send` goes, then 20 "END" markers.
+const w4 = Effect.scoped(Effect.gen(function*() {
+  const sock = yield* Udp.connect(host, port)
+  const payload = Buffer.alloc(DGRAM, "u")
+  let sent = 0
+  const t0 = now()
+  const loop: Effect.Effect<void, NetError.NetError> = Effect.suspend(() =>
+    sent === n ? Effect.void : Effect.flatMap(sock.send(payload), () => {
+      sent++
+      return loop
+    })
+  )
+  yield* loop
+  const dt = now() - t0
+  const end = Buffer.from("END", "latin1")
+  for (let i = 0; i < 20; i++) yield* Effect.ignore(sock.send(end)) // the server may be gone already
+  return { sent, seconds: dt, sent_s: sent / dt }
+}))
+
 if (workload === "w4") {
-  unsupported(base, "w4 (UDP) is not implemented: the Effect core has no UDP yet")
+  Effect.runPromise(w4).then(
+    (result) => finish({ ...result, ...base }),
+    (error: unknown) => fail(base, error)
+  )
 } else {
   Effect.runPromise(clients[workload]).then(
     (result) => finish({ ...result, ...base }),

@@ -9,6 +9,9 @@ import { performance } from "node:perf_hooks"
 
 /** W1: bytes per send. */
 export const CHUNK = 65536
+
+/** W4 datagram size. */
+export const DGRAM = 512
 /** W3: lines per server send. */
 export const BATCH = 1000
 /** W3: bytes per line, LF included. */
