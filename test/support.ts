@@ -17,6 +17,28 @@ export const waitUntil = (what: string, pred: () => boolean, ms = 3000): Effect.
 /** Open descriptors of this process. */
 export const fdCount = (): number => fs.readdirSync("/proc/self/fd").length
 
+/**
+ * The descriptor count once it stops changing (5 equal readings 20 ms apart, at most
+ * `ms`), running `drain` (e.g. closing orphaned connections) before each reading.
+ */
+export const settledFdCount = (drain: Effect.Effect<void, unknown>, ms: number): Effect.Effect<number, unknown> =>
+  Effect.gen(function*() {
+    let last = -1
+    let stable = 0
+    const deadline = Date.now() + ms
+    while (Date.now() < deadline && stable < 5) {
+      yield* drain
+      yield* Effect.sleep("20 millis")
+      const n = fdCount()
+      if (n === last) stable++
+      else {
+        stable = 0
+        last = n
+      }
+    }
+    return fdCount()
+  })
+
 /** Host and port (or unix path and 0) a server listens on. */
 export const endpoint = (server: Tcp.TcpSocket): [string, number] => {
   const a = Either.getOrThrow(server.getSockName())

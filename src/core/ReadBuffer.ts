@@ -17,6 +17,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { Closed, LineTooLong, type NetError, Timeout as TimeoutError, withPartial } from "./NetError.js"
 import type { Readiness } from "./internal/Readiness.js"
+import { WaiterList } from "./internal/Waiters.js"
 import * as Timeout from "./Timeout.js"
 
 /**
@@ -155,7 +156,7 @@ export class ReadBuffer {
   private eof = false
   private failure: NetError | undefined = undefined
   private closed = false
-  private waiters: Array<() => void> = []
+  private readonly waiters = new WaiterList()
   /** Counts pushes, ends, errors and closes (see `nextEvent`). */
   private events = 0
   /** Bytes received from the transport, for getstats. */
@@ -292,10 +293,7 @@ export class ReadBuffer {
   private wake(): void {
     this.events++
     this.readiness?.notify()
-    if (this.waiters.length === 0) return
-    const ws = this.waiters
-    this.waiters = []
-    for (const w of ws) w()
+    this.waiters.wakeAll()
   }
 
   /** Consumes the buffered bytes up to `to`. */
@@ -489,17 +487,9 @@ export class ReadBuffer {
 
   /** Waits until something arrives (data, EOF, error, close); interruptible, leaves no waiter behind. */
   private nextEvent(since: { readonly seen: number }): Effect.Effect<void> {
-    return Effect.async<void>((resume) => {
-      // Something arrived between the caller's last look and this registration (the fiber
-      // may yield in between, and a finite timeout registers from a forked fiber): no wait.
-      if (this.events !== since.seen) return resume(Effect.void)
-      const waiter = () => resume(Effect.void)
-      this.waiters.push(waiter)
-      return Effect.sync(() => {
-        const i = this.waiters.indexOf(waiter)
-        if (i !== -1) this.waiters.splice(i, 1)
-      })
-    })
+    // Something that arrived between the caller's last look and this registration (the fiber
+    // may yield in between, and a finite timeout registers from a forked fiber) ends it at once.
+    return this.waiters.wait(() => this.events !== since.seen)
   }
 
   /**

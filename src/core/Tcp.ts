@@ -21,7 +21,7 @@ import * as NetError from "./NetError.js"
 import * as ReadBufferModule from "./ReadBuffer.js"
 import { ReadBuffer, type Pattern } from "./ReadBuffer.js"
 import { SocketBase } from "./internal/SocketBase.js"
-import { waitOn } from "./internal/Waiters.js"
+import { WaiterList } from "./internal/Waiters.js"
 import * as Timeout from "./Timeout.js"
 
 /** Which of LuaSocket's classes a socket is. @since 0.1.0 */
@@ -204,8 +204,8 @@ export class TcpSocket extends SocketBase {
   private server: net.Server | undefined
   private readBuffer: ReadBuffer | undefined
   private pending: Array<net.Socket> = []
-  private acceptWaiters: Array<() => void> = []
-  private writeWaiters: Array<() => void> = []
+  private readonly acceptWaiters = new WaiterList()
+  private readonly writeWaiters = new WaiterList()
   private serverError: NetError.NetError | undefined
   private writeError: NetError.NetError | undefined
   private lastError: NetError.NetError | undefined
@@ -260,10 +260,7 @@ export class TcpSocket extends SocketBase {
 
   private wakeWriters(): void {
     this.readiness.notify()
-    if (this.writeWaiters.length === 0) return
-    const ws = this.writeWaiters
-    this.writeWaiters = []
-    for (const w of ws) w()
+    this.writeWaiters.wakeAll()
   }
 
   private describePeer(): string | undefined {
@@ -529,10 +526,7 @@ export class TcpSocket extends SocketBase {
 
   private wakeAcceptors(): void {
     this.readiness.notify()
-    if (this.acceptWaiters.length === 0) return
-    const ws = this.acceptWaiters
-    this.acceptWaiters = []
-    for (const w of ws) w()
+    this.acceptWaiters.wakeAll()
   }
 
   /** `connect(host, port)`: the master becomes a client, even when the connect fails. */
@@ -727,7 +721,7 @@ export class TcpSocket extends SocketBase {
       if (wrong) return Effect.fail(wrong)
       const ready = () => this.pending.length > 0 || this.serverError !== undefined || this.closed
       if (ready()) return Effect.void
-      const wait = waitOn(() => this.acceptWaiters, ready)
+      const wait = this.acceptWaiters.wait(ready)
       return Effect.flatMap(Timeout.startFor(this.timeoutPolicy), (startedAt) => this.waitLoop(wait, startedAt, "accept", ready))
     })
   }
@@ -845,7 +839,7 @@ export class TcpSocket extends SocketBase {
       }
       if (step()) return Effect.succeed(first - 1 + sent)
       if (this.writeError !== undefined) return fail(this.writeError, sent)
-      const wait = waitOn(() => this.writeWaiters, () => !sock.writableNeedDrain || sock.destroyed || this.closed || this.writeError !== undefined)
+      const wait = this.writeWaiters.wait(() => !sock.writableNeedDrain || sock.destroyed || this.closed || this.writeError !== undefined)
       const sendPolicy = policy ?? this.timeoutPolicy
       return Effect.flatMap(Timeout.startFor(sendPolicy), (startedAt) => {
         const loop: Effect.Effect<number, NetError.NetError> = Effect.flatMap(Timeout.remaining(sendPolicy, startedAt), (limit) =>

@@ -24,7 +24,7 @@ import type * as Scope from "effect/Scope"
 import * as Address from "./Address.js"
 import * as NetError from "./NetError.js"
 import { SocketBase } from "./internal/SocketBase.js"
-import { waitOn } from "./internal/Waiters.js"
+import { WaiterList } from "./internal/Waiters.js"
 import * as Timeout from "./Timeout.js"
 
 /** Which of LuaSocket's classes a UDP socket is. @since 0.1.0 */
@@ -409,7 +409,7 @@ export class UdpSocket extends SocketBase {
   private creating = false
   private readonly queue: DatagramQueue
   private pendingError: NetError.NetError | undefined
-  private receiveWaiters: Array<() => void> = []
+  private readonly receiveWaiters = new WaiterList()
   private readonly tracked: Tracked = {
     dontroute: false,
     broadcast: false,
@@ -648,10 +648,7 @@ export class UdpSocket extends SocketBase {
 
   private wakeReceivers(): void {
     this.readiness.notify()
-    if (this.receiveWaiters.length === 0) return
-    const ws = this.receiveWaiters
-    this.receiveWaiters = []
-    for (const w of ws) w()
+    this.receiveWaiters.wakeAll()
   }
 
   // ---- naming ----------------------------------------------------------------------------------
@@ -857,7 +854,7 @@ export class UdpSocket extends SocketBase {
       if (now !== undefined) return NetError.isNetError(now) ? Effect.fail(now) : Effect.succeed(now)
       const policy = policyArg ?? this.timeoutPolicy
       const ready = () => this.closed || this.pendingError !== undefined || this.queue.length > 0
-      const wait = waitOn(() => this.receiveWaiters, ready)
+      const wait = this.receiveWaiters.wait(ready)
       return Effect.flatMap(Timeout.startFor(policy), (startedAt) => {
         const loop: Effect.Effect<Datagram, NetError.NetError> = Effect.flatMap(Timeout.remaining(policy, startedAt), (limit) =>
           Effect.flatMap(Timeout.within(wait, limit, () => new NetError.Timeout({ operation, transport })), () => {

@@ -9,13 +9,11 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either, Exit, Fiber } from "effect"
-import * as fs from "node:fs"
 import * as NetError from "../../src/core/NetError.js"
 import * as RB from "../../src/core/ReadBuffer.js"
 import * as Tcp from "../../src/core/Tcp.js"
-import { ownPair as ownPairOn } from "../support.js"
+import { fdCount, ownPair as ownPairOn, settledFdCount } from "../support.js"
 
-const fdCount = (): number => fs.readdirSync("/proc/self/fd").length
 
 let unhandledRejections = 0
 let uncaughtExceptions = 0
@@ -166,23 +164,7 @@ describe("descriptor leaks", () => {
         }
       }
 
-      /** Drains orphans until the descriptor count stops changing (at most 2 s). */
-      const settledCount = Effect.gen(function*() {
-        let last = -1
-        let stable = 0
-        const deadline = Date.now() + 2000
-        while (Date.now() < deadline && stable < 5) {
-          yield* drainOrphans
-          yield* Effect.sleep("20 millis")
-          const n = fdCount()
-          if (n === last) stable++
-          else {
-            stable = 0
-            last = n
-          }
-        }
-        return fdCount()
-      })
+      const settledCount = settledFdCount(drainOrphans, 2000)
 
       // warm-up: every variant a few times, so Node's lazily created internals exist
       for (let i = 0; i < VARIANTS * 10; i++) {

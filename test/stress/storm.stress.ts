@@ -16,7 +16,7 @@ import * as RB from "../../src/core/ReadBuffer.js"
 import * as Select from "../../src/core/Select.js"
 import * as Tcp from "../../src/core/Tcp.js"
 import * as Udp from "../../src/core/Udp.js"
-import { fdCount } from "../support.js"
+import { fdCount, settledFdCount } from "../support.js"
 
 let unhandledRejections = 0
 let uncaughtExceptions = 0
@@ -352,23 +352,7 @@ describe("interruption storm", () => {
         }
       }
 
-      /** Drains orphans until the descriptor count stops changing (at most 3 s). */
-      const settledCount = Effect.gen(function*() {
-        let last = -1
-        let stable = 0
-        const deadline = Date.now() + 3000
-        while (Date.now() < deadline && stable < 5) {
-          yield* drainOrphans
-          yield* Effect.sleep("20 millis")
-          const n = fdCount()
-          if (n === last) stable++
-          else {
-            stable = 0
-            last = n
-          }
-        }
-        return fdCount()
-      })
+      const settledCount = settledFdCount(drainOrphans, 3000)
 
       // warm-up: every kind of operation, so Node's lazily created internals exist
       for (let i = 0; i < warmUpOps.length; i++) yield* run(warmUpOps[i]!, -1 - i)
