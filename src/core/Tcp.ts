@@ -676,6 +676,20 @@ export class TcpSocket extends SocketBase {
     )
   }
 
+  /**
+   * Waits for a pending connection and takes it as a new client socket that the caller
+   * owns and must close (no Scope: for facades whose objects live until `close` or the
+   * end of a script). Same guarantees as `accept`: the wait is interruptible, taking is not.
+   */
+  acceptOwned(): Effect.Effect<TcpSocket, NetError.NetError> {
+    return Effect.flatMap(this.waitPending(), () => this.takePending()).pipe(
+      Effect.catchIf(
+        (e): e is NetError.Unknown => e._tag === "Unknown" && e.code === "EAGAIN" && e.operation === "accept",
+        () => this.acceptOwned()
+      )
+    )
+  }
+
   /** Takes a pending connection now, or fails (EAGAIN when none is pending). Caller owns the socket. */
   takePending(): Effect.Effect<TcpSocket, NetError.NetError> {
     const wrong = this.requireKind("accept", "server")
