@@ -90,10 +90,19 @@ export const invoke = (index: Index, fn: Fn<any>, self: unknown, args: ReadonlyA
   if (fn.varargs) for (let i = params.length; i < args.length; i++) decoded.push(args[i])
   try {
     const r = fn.run(self, decoded, env)
-    return r instanceof Promise ? r.catch((e) => Promise.reject(translate(e, name, method))) : r
+    const n = fn.arity
+    if (r instanceof Promise) return r.then(n === undefined ? undefined : (x) => pad(x, n), (e) => Promise.reject(translate(e, name, method)))
+    return n === undefined ? r : pad(r, n)
   } catch (e) {
     throw translate(e, name, method)
   }
+}
+
+const pad = (r: Results, n: number): Results => {
+  if (r.length >= n) return r
+  const out = r.slice()
+  while (out.length < n) out.push(undefined)
+  return out
 }
 
 /** `ArgError` thrown by `run` for argument `at` (0-based param index) -> `LuaRaise`; `PlainRaise` likewise. */

@@ -44,8 +44,12 @@ const tsType = (spec: FacadeSpec, t: string, input: boolean): string => {
 }
 
 const reserved = new Set(["try", "catch", "finally", "function", "return", "default", "delete", "new", "class", "protected", "public", "private", "in", "for", "do", "if", "else", "var", "let", "const", "switch", "case", "break", "continue", "throw", "typeof", "void", "with", "yield", "await", "enum", "export", "import", "super", "this", "null", "true", "false", "while", "instanceof", "extends", "static", "interface", "package", "implements"])
+/** A parameter or tuple label (reserved words get a trailing `_`). */
 const ident = (name: string): string =>
   reserved.has(name) ? `${name}_` : /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name) ? name : `_${name.replace(/[^A-Za-z0-9_$]/g, "_")}`
+
+/** A property name (reserved words are fine there). */
+const prop = (name: string): string => (/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name) ? name : JSON.stringify(name))
 
 const paramList = (spec: FacadeSpec, fn: Fn<any>): string => {
   const ps = fn.params.map((p: Param, i) => {
@@ -60,8 +64,9 @@ const tuple = (spec: FacadeSpec, rets: ReadonlyArray<Ret>): string =>
   rets.some((r) => r.name === "...") ? "Array<any>" : `[${rets.map((r) => `${ident(r.name === "1" ? "ok" : r.name)}: ${tsType(spec, r.type, false)}`).join(", ")}]`
 
 const resultType = (spec: FacadeSpec, fn: Fn<any>): string => {
-  const ok = tuple(spec, fn.returns)
-  const t = fn.failure === undefined ? ok : `${ok} | ${tuple(spec, fn.failure)}`
+  const padded = (rs: ReadonlyArray<Ret>) => [...rs, ...Array.from({ length: Math.max(0, (fn.arity ?? 0) - rs.length) }, (_, i) => ({ name: `nil${i + 1}`, type: "nil" }))]
+  const ok = tuple(spec, padded(fn.returns))
+  const t = fn.failure === undefined ? ok : `${ok} | ${tuple(spec, padded(fn.failure))}`
   return fn.waits ? `Promise<${t}>` : t
 }
 
@@ -77,7 +82,7 @@ export const generateTypes = (spec: FacadeSpec): string => {
     out += `export interface ${pascal(t.name)} extends FacadeObjectLike {\n`
     for (const [name, fn] of [...index.methods.get(t.name)!].sort(([a], [b]) => a.localeCompare(b))) {
       out += jsdoc(`${fn.self}: ${fn.doc}`, "  ")
-      out += `  ${ident(name)}(${paramList(spec, fn)}): ${resultType(spec, fn)}\n`
+      out += `  ${prop(name)}(${paramList(spec, fn)}): ${resultType(spec, fn)}\n`
     }
     out += "}\n\n"
   }
@@ -96,15 +101,15 @@ export const generateTypes = (spec: FacadeSpec): string => {
     }
     n.fields.set(parts[parts.length - 1]!, decl)
   }
-  for (const c of spec.constants) place(c.name, `${jsdoc(c.doc, "")}readonly ${ident(c.name.slice(c.name.lastIndexOf(".") + 1))}: ${c.type === "table" ? "Readonly<Record<string, any>>" : tsType(spec, c.type, false)}`)
+  for (const c of spec.constants) place(c.name, `${jsdoc(c.doc, "")}readonly ${prop(c.name.slice(c.name.lastIndexOf(".") + 1))}: ${c.type === "table" ? "Readonly<Record<string, any>>" : tsType(spec, c.type, false)}`)
   for (const [name, fn] of index.functions) {
     const short = name.slice(name.lastIndexOf(".") + 1)
-    place(name, `${jsdoc(fn.doc, "")}${ident(short)}(${paramList(spec, fn)}): ${resultType(spec, fn)}`)
+    place(name, `${jsdoc(fn.doc, "")}${prop(short)}(${paramList(spec, fn)}): ${resultType(spec, fn)}`)
   }
   const render = (n: Node, indent: string): string => {
     let s = ""
     for (const k of [...n.fields.keys()].sort()) s += n.fields.get(k)!.split("\n").map((l) => (l === "" ? l : indent + l)).join("\n") + "\n"
-    for (const k of [...n.children.keys()].sort()) s += `${indent}readonly ${ident(k)}: {\n${render(n.children.get(k)!, indent + "  ")}${indent}}\n`
+    for (const k of [...n.children.keys()].sort()) s += `${indent}readonly ${prop(k)}: {\n${render(n.children.get(k)!, indent + "  ")}${indent}}\n`
     return s
   }
   out += jsdoc(spec.doc, "")

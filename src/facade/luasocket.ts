@@ -33,7 +33,7 @@ import {
   type Results,
   runOp,
   textOf,
-  then
+  mapResult
 } from "./spec.js"
 
 // ---- objects -------------------------------------------------------------------------------
@@ -93,8 +93,8 @@ const fromEither = <A>(r: Either.Either<A, NetError.NetError>, onOk: (a: A) => R
 
 // ---- decoders ------------------------------------------------------------------------------
 
-/** receive's pattern: `*l` / `*a` (first two chars), a number >= 0, or a numeric string. */
-const pattern: Decode<ReadBuffer.Pattern> = (v, present) => {
+/** receive's pattern: `*l` / `*a` (first two chars), a number >= 0, or a numeric string. @since 0.1.0 */
+export const decodePattern: Decode<ReadBuffer.Pattern> = (v, present) => {
   if (v === undefined || v === null) return ReadBuffer.line
   const n = typeof v === "string" || v instanceof Uint8Array || typeof v === "number" || typeof v === "bigint" ? numberOf(v) : undefined
   if (n !== undefined && !(typeof v !== "number" && typeof v !== "bigint" && Number.isNaN(n))) {
@@ -311,11 +311,12 @@ const tcpMethods: Array<Fn<LuaTcp>> = [
     name: "receive",
     self: "tcp{client}",
     params: [
-      { name: "pattern", type: '"*l"|"*a"|number', optional: true, decode: pattern },
+      { name: "pattern", type: '"*l"|"*a"|number', optional: true, decode: decodePattern },
       { name: "prefix", type: "string", optional: true, decode: optBytes }
     ],
     returns: [{ name: "data", type: "string" }],
     failure: [{ name: "nil", type: "nil" }, { name: "err", type: "string" }, { name: "partial", type: "string" }],
+    arity: 3,
     waits: true,
     doc: "Receives a line (`*l`, CRs dropped), everything until close (`*a`) or n bytes, within the timeout.",
     run: (s, [pat, prefix], env) => {
@@ -331,6 +332,7 @@ const tcpMethods: Array<Fn<LuaTcp>> = [
     params: [P.data, P.i, P.j],
     returns: [{ name: "last", type: "number" }],
     failure: [{ name: "nil", type: "nil" }, { name: "err", type: "string" }, { name: "last", type: "number" }],
+    arity: 3,
     waits: true,
     doc: "Sends `data:sub(i, j)`; returns the index of the last byte sent.",
     run: (s, [data, i, j]) => op(s.core.send(data, i, j), (n) => [n], (e) => fail(e, e.lastIndex ?? 0))
@@ -462,7 +464,7 @@ const connectFn = (name: string, fixed?: Address.Family): Fn<undefined> => ({
     const obj = new LuaTcp(env, core)
     const connect = () => op(core.connect(host, port), () => [obj], (e) => (core.closeNow(), fail(e)))
     if (locaddr === undefined) return connect()
-    return then(op(core.bind(locaddr, locport ?? "0"), () => ONE, (e) => (core.closeNow(), fail(e))), (r) => (r[0] === undefined ? r : connect()))
+    return mapResult(op(core.bind(locaddr, locport ?? "0"), () => ONE, (e) => (core.closeNow(), fail(e))), (r) => (r[0] === undefined ? r : connect()))
   }
 })
 
@@ -492,10 +494,10 @@ const functions: Array<Fn<undefined>> = [
       const core = new TcpSocket()
       const obj = new LuaTcp(env, core)
       const h = host === "*" ? "0.0.0.0" : host
-      return then(
+      return mapResult(
         op(core.setOption("reuseaddr", true), () => ONE),
         () =>
-          then(op(core.bind(h, port), () => ONE), (r) =>
+          mapResult(op(core.bind(h, port), () => ONE), (r) =>
             r[0] === undefined ? (core.closeNow(), r) : op(core.listen(Math.max(0, backlog)), () => [obj], (e) => (core.closeNow(), fail(e))))
       )
     }

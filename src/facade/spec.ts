@@ -227,6 +227,8 @@ export interface Fn<Self = unknown> {
   readonly returns: ReadonlyArray<Ret>
   /** Results on failure (e.g. `nil, err, partial`), for the docs. */
   readonly failure?: ReadonlyArray<Ret>
+  /** Pad results with nils to this many (LuaSocket's receive and send always give 3). */
+  readonly arity?: number
   /** Result positions (0-based) that are Lua integers whatever the outcome. */
   readonly ints?: ReadonlyArray<number>
   /** Can wait: a Promise in TypeScript, a blocking call in Lua. */
@@ -348,7 +350,7 @@ const settle = <A>(exit: Exit.Exit<A, NetError.NetError>): Either.Either<A, NetE
 }
 
 /** Maps a sync-or-async value. @since 0.1.0 */
-export const then = <A, B>(value: A | Promise<A>, f: (a: A) => B | Promise<B>): B | Promise<B> =>
+export const mapResult = <A, B>(value: A | Promise<A>, f: (a: A) => B | Promise<B>): B | Promise<B> =>
   value instanceof Promise ? value.then(f) : f(value)
 
 /**
@@ -361,4 +363,4 @@ export const op = <A>(
   effect: Effect.Effect<A, NetError.NetError>,
   onOk: (a: A) => Results,
   onFail: (e: NetError.NetError) => Results
-): Results | Promise<Results> => then(runOp(effect), (r) => (Either.isRight(r) ? onOk(r.right) : onFail(r.left)))
+): Results | Promise<Results> => mapResult(runOp(effect), (r) => (Either.isRight(r) ? onOk(r.right) : onFail(r.left)))

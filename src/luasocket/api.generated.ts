@@ -35,9 +35,9 @@ export interface Tcp extends FacadeObjectLike {
   /** tcp{master}: Listens (backlog 32 by default): the master becomes a server. */
   listen(backlog?: number | string | undefined): Promise<[ok: number] | [nil: undefined, err: string]>
   /** tcp{client}: Receives a line (`*l`, CRs dropped), everything until close (`*a`) or n bytes, within the timeout. */
-  receive(pattern?: "*l" | "*a" | number | string | undefined, prefix?: string | Uint8Array | number | undefined): Promise<[data: string] | [nil: undefined, err: string, partial: string]>
+  receive(pattern?: "*l" | "*a" | number | string | undefined, prefix?: string | Uint8Array | number | undefined): Promise<[data: string, nil1: undefined, nil2: undefined] | [nil: undefined, err: string, partial: string]>
   /** tcp{client}: Sends `data:sub(i, j)`; returns the index of the last byte sent. */
-  send(data: string | Uint8Array | number, i?: number | string | undefined, j?: number | string | undefined): Promise<[last: number] | [nil: undefined, err: string, last: number]>
+  send(data: string | Uint8Array | number, i?: number | string | undefined, j?: number | string | undefined): Promise<[last: number, nil1: undefined, nil2: undefined] | [nil: undefined, err: string, last: number]>
   /** tcp{any}: Unsupported on Node.js (libuv owns descriptors): raises. */
   setfd(fd: number | string): []
   /** tcp{any}: Sets an option. Raises ``unsupported option `x'`` for an unknown name. */
@@ -143,7 +143,7 @@ export interface Namespace {
   /** A new TCP master object (IPv6, ipv6-v6only set). */
   tcp6(): [object: Tcp] | [nil: undefined, err: string]
   /** Returns its arguments when the first is truthy; else raises the second, for `protect` to catch. */
-  try_(...rest: Array<unknown>): Array<any>
+  try(...rest: Array<unknown>): Array<any>
   /** A new unconnected UDP object (family chosen by bind/connect). */
   udp(): [object: Udp] | [nil: undefined, err: string]
   /** A new unconnected UDP object (IPv4). */
