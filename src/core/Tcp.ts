@@ -832,6 +832,9 @@ export class TcpSocket extends SocketBase {
       if (sock.destroyed || !sock.writable) return fail(new NetError.Closed({ operation: "send", code: "EPIPE" }), 0)
       const total = range.j - range.i + 1
       if (total <= 0) return Effect.succeed(first - 1)
+      // Another send is still handing over its bytes: wait for it to finish, so that the
+      // bytes of concurrent sends never interleave (each send's bytes stay contiguous).
+      if (this.sendBusy) return this.afterCurrentSend(policy ?? this.timeoutPolicy, first, () => this.send(data, i, j, policy))
       let sent = 0
       const step = (): boolean => {
         if (fastPaths.directWrite && sock.writableLength === 0 && !sock.connecting && !sock.writableCorked) {
@@ -855,7 +858,7 @@ export class TcpSocket extends SocketBase {
       if (this.writeError !== undefined) return fail(this.writeError, sent)
       const wait = this.writeWaiters.wait(() => !sock.writableNeedDrain || sock.destroyed || this.closed || this.writeError !== undefined)
       const sendPolicy = policy ?? this.timeoutPolicy
-      return Effect.flatMap(Timeout.startFor(sendPolicy), (startedAt) => {
+      const rest = Effect.flatMap(Timeout.startFor(sendPolicy), (startedAt) => {
         const loop: Effect.Effect<number, NetError.NetError> = Effect.flatMap(Timeout.remaining(sendPolicy, startedAt), (limit) =>
           Timeout.within(wait, limit, () => new NetError.Timeout({ operation: "send" })).pipe(
             Effect.matchEffect({
@@ -872,6 +875,31 @@ export class TcpSocket extends SocketBase {
         )
         return loop
       })
+      // This send owns the stream until its last byte is handed over (or it fails or is
+      // interrupted); the flag and its release are set up in one uninterruptible step.
+      return Effect.uninterruptibleMask((restore) => {
+        this.sendBusy = true
+        return Effect.ensuring(restore(rest), this.releaseSend)
+      })
+    })
+  }
+
+  /** A send is partly handed over and waits to hand over the rest. */
+  private sendBusy = false
+
+  private readonly releaseSend = Effect.sync(() => {
+    this.sendBusy = false
+    this.writeWaiters.wakeAll()
+  })
+
+  /** Waits (within `policy`) until no send owns the stream, then runs `retry`. */
+  private afterCurrentSend(policy: Timeout.TimeoutPolicy, first: number, retry: () => Effect.Effect<number, NetError.NetError>): Effect.Effect<number, NetError.NetError> {
+    const idle = this.writeWaiters.wait(() => !this.sendBusy || this.closed)
+    return Effect.flatMap(Timeout.startFor(policy), (startedAt) => {
+      const loop: Effect.Effect<void, NetError.NetError> = Effect.flatMap(Timeout.remaining(policy, startedAt), (limit) =>
+        Effect.flatMap(Timeout.within(idle, limit, () => new NetError.Timeout({ operation: "send", lastIndex: first - 1 })), () =>
+          this.sendBusy && !this.closed ? loop : Effect.void))
+      return Effect.flatMap(loop, retry)
     })
   }
 
