@@ -210,6 +210,13 @@ export class TcpSocket extends SocketBase {
   private writeError: NetError.NetError | undefined
   private lastError: NetError.NetError | undefined
   private connectAttempted = false
+  /**
+   * A connect that timed out and goes on in the background (LuaSocket's non-blocking
+   * connect: `settimeout(0)`, `connect` -> "timeout", select for writability, `connect`
+   * again -> 1, then "already connected").
+   */
+  private inflight: { sock: net.Socket; rb: ReadBuffer; display: string; state: "pending" | "connected" | "failed"; error?: NetError.NetError } | undefined
+  private readonly inflightWaiters = new WaiterList()
   private sentBytes = 0
   private receivedOffset = 0
   private birth = performance.now()
@@ -303,6 +310,7 @@ export class TcpSocket extends SocketBase {
 
   /** For select: a send would not wait. */
   get writable(): boolean {
+    if (this.inflight !== undefined) return !this.closed && this.inflight.state !== "pending"
     const s = this.socket
     return !this.closed && s !== undefined && !s.connecting && !s.destroyed && !s.writableNeedDrain
   }
@@ -413,7 +421,12 @@ export class TcpSocket extends SocketBase {
       if (name === "ipv6-v6only") return Effect.fail(new NetError.Unsupported({ operation: "getoption", detail: "ipv6-v6only can be set but not read (as in LuaSocket)" }))
       if (unsupportedOptions.includes(name)) return Effect.fail(unsupported(name))
       if (!readableOptions.has(name)) return Effect.fail(new NetError.InvalidArgument({ operation: "getoption", detail: `unknown option ${JSON.stringify(name)}` }))
-      if (name === "error") return Effect.succeed(this.lastError === undefined ? undefined : NetError.luaMessage(this.lastError))
+      if (name === "error") {
+        // SO_ERROR: reading it clears it
+        const e = this.lastError
+        this.lastError = undefined
+        return Effect.succeed(e === undefined ? undefined : NetError.luaMessage(e))
+      }
       if (name === "reuseaddr") return Effect.succeed(this.options.reuseaddr || this.kind === "server")
       return Effect.succeed(this.options[name as "keepalive" | "tcp-nodelay" | "linger"])
     })
@@ -539,6 +552,7 @@ export class TcpSocket extends SocketBase {
   private connectOnce(hostInput: string, portInput: number | string, options: ConnectOptions): Effect.Effect<void, NetError.NetError> {
     if (this.closed) return Effect.fail(new NetError.Closed({ operation: "connect" }))
     if (this.kind === "server") return Effect.fail(this.requireKind("connect", "master", "client")!)
+    if (this.inflight !== undefined) return this.finishInflight()
     if (this.kind === "client" && this.socket !== undefined && !this.socket.destroyed) {
       return Effect.fail(new NetError.AlreadyConnected({ operation: "connect", code: "EISCONN", address: this.describePeer() }))
     }
@@ -550,11 +564,7 @@ export class TcpSocket extends SocketBase {
     if (host._tag === "Unix") {
       this.family = "unix"
       this.unixPeer = host.path
-      return Timeout.within(
-        this.connectTo({ path: Address.unixPath(host) }, host.path),
-        Timeout.budget(this.timeoutPolicy, Duration.zero),
-        () => new NetError.Timeout({ operation: "connect", address: host.path })
-      )
+      return this.connectWithin({ path: Address.unixPath(host) }, host.path, Timeout.budget(this.timeoutPolicy, Duration.zero))
     }
     const p = Address.parsePort(portInput, "connect")
     if (Either.isLeft(p)) return Effect.fail(p.left)
@@ -566,11 +576,7 @@ export class TcpSocket extends SocketBase {
       Effect.flatMap(Address.resolve(host, this.family, "connect"), (addresses) =>
         Address.firstSuccess("connect", addresses, (a) =>
           Effect.flatMap(Timeout.remaining(this.timeoutPolicy, startedAt), (limit) =>
-            Timeout.within(
-              this.connectTo({ host: a.address, port, family: a.family === "inet6" ? 6 : 4, ...local.right }, Address.format(a.address, port)),
-              limit,
-              () => new NetError.Timeout({ operation: "connect", address: Address.format(a.address, port) })
-            )
+            this.connectWithin({ host: a.address, port, family: a.family === "inet6" ? 6 : 4, ...local.right }, Address.format(a.address, port), limit)
           ).pipe(Effect.tap(() => {
             if (this.family === "unspec") this.family = a.family
           }))
@@ -599,7 +605,71 @@ export class TcpSocket extends SocketBase {
     return Either.right(out)
   }
 
-  private connectTo(options: { host?: string; port?: number; path?: string; family?: number; localAddress?: string; localPort?: number }, display: string): Effect.Effect<void, NetError.NetError> {
+  /**
+   * One connect attempt within `limit`. On timeout the attempt is not aborted: it goes on
+   * in the background (`inflight`) and a later `connect` finishes it, as LuaSocket's
+   * non-blocking connect; interruption for any other reason aborts it.
+   */
+  private connectWithin(options: ConnectTarget, display: string, limit: Duration.Duration): Effect.Effect<void, NetError.NetError> {
+    const timeout = () => new NetError.Timeout({ operation: "connect", address: display })
+    if (Duration.isZero(limit)) return this.connectTo(options, display, true)
+    return Timeout.within(this.connectTo(options, display, false), limit, () => {
+      this.parkOnInterrupt = true
+      return timeout()
+    }).pipe(Effect.ensuring(Effect.sync(() => {
+      this.parkOnInterrupt = false
+    })))
+  }
+
+  private parkOnInterrupt = false
+
+  /** Keeps a connect attempt going in the background; its outcome wakes select and `finishInflight`. */
+  private park(sock: net.Socket, rb: ReadBuffer, display: string): void {
+    const inflight: NonNullable<TcpSocket["inflight"]> = { sock, rb, display, state: "pending" }
+    this.inflight = inflight
+    const settle = () => {
+      this.readiness.notify()
+      this.inflightWaiters.wakeAll()
+    }
+    sock.once("connect", () => {
+      inflight.state = "connected"
+      settle()
+    })
+    sock.once("error", (err) => {
+      inflight.state = "failed"
+      inflight.error = NetError.fromCause(err, { operation: "connect", address: display })
+      this.lastError = inflight.error
+      sock.destroy()
+      settle()
+    })
+  }
+
+  /** `connect` while a timed-out attempt goes on: waits for it (within the timeout) and reports its outcome once. */
+  private finishInflight(): Effect.Effect<void, NetError.NetError> {
+    const inflight = this.inflight!
+    const done = (): Effect.Effect<void, NetError.NetError> => {
+      this.inflight = undefined
+      if (inflight.state === "failed") {
+        // the pending error is reported here, as connect(2) reports (and clears) SO_ERROR
+        if (this.lastError === inflight.error) this.lastError = undefined
+        return Effect.fail(inflight.error!)
+      }
+      if (this.closed) {
+        inflight.sock.destroy()
+        return Effect.fail(new NetError.Closed({ operation: "connect", address: inflight.display }))
+      }
+      this.attach(inflight.sock, inflight.rb)
+      return Effect.void
+    }
+    if (inflight.state !== "pending") return Effect.suspend(done)
+    const wait = this.inflightWaiters.wait(() => inflight.state !== "pending" || this.closed)
+    return Effect.flatMap(
+      Timeout.within(wait, Timeout.budget(this.timeoutPolicy, Duration.zero), () => new NetError.Timeout({ operation: "connect", address: inflight.display })),
+      () => (inflight.state === "pending" ? this.finishInflight() : done())
+    )
+  }
+
+  private connectTo(options: ConnectTarget, display: string, parkAtOnce: boolean): Effect.Effect<void, NetError.NetError> {
     return Effect.async<void, NetError.NetError>((resume) => {
       // Node reads straight into the receive buffer: `buffer` gives the region for each read.
       const rb = this.makeReadBuffer(() => sock)
@@ -626,8 +696,7 @@ export class TcpSocket extends SocketBase {
         this.lastError = e
         resume(Effect.fail(e))
       }
-      sock.once("error", onError)
-      sock.once("connect", () => {
+      const onConnect = () => {
         settled = true
         sock.off("error", onError)
         if (this.closed) {
@@ -637,10 +706,27 @@ export class TcpSocket extends SocketBase {
         }
         this.attach(sock, rb)
         resume(Effect.void)
-      })
+      }
+      sock.once("error", onError)
+      sock.once("connect", onConnect)
+      if (parkAtOnce) {
+        // timeout 0: the connect is started and goes on; this call reports "timeout" now
+        settled = true
+        sock.off("error", onError)
+        sock.off("connect", onConnect)
+        this.park(sock, rb, display)
+        resume(Effect.fail(new NetError.Timeout({ operation: "connect", address: display })))
+        return
+      }
       return Effect.sync(() => {
         if (!settled) {
           sock.off("error", onError)
+          sock.off("connect", onConnect)
+          if (this.parkOnInterrupt && !this.closed) {
+            this.parkOnInterrupt = false
+            this.park(sock, rb, display)
+            return
+          }
           sock.on("error", ignore)
           sock.destroy()
         }
@@ -950,6 +1036,12 @@ export class TcpSocket extends SocketBase {
   closeNow(): void {
     if (this.closed) return
     this.closed = true
+    if (this.inflight !== undefined) {
+      this.inflight.sock.on("error", ignore)
+      this.inflight.sock.destroy()
+      this.inflight = undefined
+      this.inflightWaiters.wakeAll()
+    }
     this.readBuffer?.close()
     const sock = this.socket
     if (sock !== undefined) {
@@ -979,6 +1071,8 @@ export class TcpSocket extends SocketBase {
 }
 
 const ignore = () => {}
+
+type ConnectTarget = { host?: string; port?: number; path?: string; family?: number; localAddress?: string; localPort?: number }
 
 /** What occupies a unix socket path that bind found in use, as a sentence with what to do. */
 const unixPathInUse = (path: string): string => {

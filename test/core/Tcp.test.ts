@@ -1385,3 +1385,46 @@ describe("TcpSocket: concurrent sends", () => {
       expect(runs.slice().sort()).toEqual([1, 2, 3, 4, 5, 6])
     }), 30_000)
 })
+
+describe("TcpSocket: LuaSocket's non-blocking connect", () => {
+  it.scopedLive("timeout 0: connect reports timeout, goes on, becomes writable; connect again succeeds once, then AlreadyConnected", () =>
+    Effect.gen(function*() {
+      const server = yield* Tcp.listen("127.0.0.1", 0)
+      const [host, port] = endpoint(server)
+      const c = yield* Tcp.master()
+      c.setTimeoutPolicy(Timeout.make({ block: 0 }))
+      expect((yield* Effect.flip(c.connect(host, port)))._tag).toBe("Timeout")
+      expect(c.kind).toBe("client")
+      yield* waitUntil("the background connect to complete", () => c.writable)
+      yield* c.connect(host, port)
+      expect((yield* Effect.flip(c.connect(host, port)))._tag).toBe("AlreadyConnected")
+      const conn = yield* server.accept()
+      yield* c.send(new TextEncoder().encode("hi\n"))
+      expect(new TextDecoder().decode(yield* conn.receive(RB.line))).toBe("hi")
+    }))
+
+  it.scopedLive("timeout 0 to a closed port: writable once refused; connect again reports ConnectionRefused and clears the error option", () =>
+    Effect.gen(function*() {
+      const probe = yield* Tcp.listen("127.0.0.1", 0)
+      const [host, port] = endpoint(probe)
+      yield* probe.close
+      const c = yield* Tcp.master()
+      c.setTimeoutPolicy(Timeout.make({ block: 0 }))
+      expect((yield* Effect.flip(c.connect(host, port)))._tag).toBe("Timeout")
+      yield* waitUntil("the refusal", () => c.writable)
+      expect((yield* Effect.flip(c.connect(host, port)))._tag).toBe("ConnectionRefused")
+      expect(yield* c.getOption("error")).toBeUndefined()
+    }))
+
+  it.scopedLive("closing a socket with a connect in flight releases it", () =>
+    Effect.gen(function*() {
+      const server = yield* Tcp.listen("127.0.0.1", 0)
+      const [host, port] = endpoint(server)
+      const c = new Tcp.TcpSocket()
+      c.setTimeoutPolicy(Timeout.make({ block: 0 }))
+      expect((yield* Effect.flip(c.connect(host, port)))._tag).toBe("Timeout")
+      c.closeNow()
+      expect(c.getFd()).toBe(-1)
+      expect((yield* Effect.flip(c.connect(host, port)))._tag).toBe("Closed")
+    }))
+})
