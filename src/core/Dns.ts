@@ -139,7 +139,13 @@ const portOfServiceName = (name: string, operation: string): Effect.Effect<numbe
     }
   )
 
-const portOfService = (service: string | number, operation: string): Effect.Effect<number, NetError> => {
+/**
+ * A port as getaddrinfo takes a service: a number, a numeric string, or a service name
+ * looked up in /etc/services (an unknown name fails with EAI_SERVICE).
+ *
+ * @since 0.1.0
+ */
+export const portOfService = (service: string | number, operation: string): Effect.Effect<number, NetError> => {
   if (typeof service === "string" && !/^\s*\d+\s*$/.test(service)) {
     if (service === "") return Effect.fail(new HostNotFound({ operation, code: "EAI_NONAME", detail: "empty service name" }))
     return portOfServiceName(service, operation)

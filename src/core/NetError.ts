@@ -49,6 +49,7 @@ const strerror: Record<string, string> = {
   ENOTEMPTY: "Directory not empty",
   EPROTO: "Protocol error",
   EOVERFLOW: "Value too large for defined data type",
+  EDOM: "Numerical argument out of domain",
   ETOOMANYREFS: "Too many references: cannot splice",
   EBADF: "Bad file descriptor",
   EAGAIN: "Resource temporarily unavailable",
@@ -92,6 +93,21 @@ const strerror: Record<string, string> = {
   EHOSTUNREACH: "No route to host",
   EALREADY: "Operation already in progress",
   EINPROGRESS: "Operation now in progress"
+}
+
+/**
+ * Linux's errno numbers of the codes in `strerror` (generic architectures: x86-64, arm64),
+ * for the facades whose failures carry the number (nixio's `nil, errno, message`).
+ */
+const errnoNumbers: Record<string, number> = {
+  EPERM: 1, ENOENT: 2, EINTR: 4, EIO: 5, ENXIO: 6, E2BIG: 7, EBADF: 9, EAGAIN: 11, EWOULDBLOCK: 11, ENOMEM: 12,
+  EACCES: 13, EFAULT: 14, EBUSY: 16, EEXIST: 17, ENODEV: 19, ENOTDIR: 20, EISDIR: 21, EINVAL: 22, ENFILE: 23,
+  EMFILE: 24, ENOSPC: 28, EROFS: 30, EPIPE: 32, EDOM: 33, ENAMETOOLONG: 36, ENOSYS: 38, ENOTEMPTY: 39, ELOOP: 40, EPROTO: 71,
+  EOVERFLOW: 75, ENOTSOCK: 88, EDESTADDRREQ: 89, EMSGSIZE: 90, EPROTOTYPE: 91, ENOPROTOOPT: 92,
+  EPROTONOSUPPORT: 93, EOPNOTSUPP: 95, ENOTSUP: 95, EAFNOSUPPORT: 97, EADDRINUSE: 98, EADDRNOTAVAIL: 99,
+  ENETDOWN: 100, ENETUNREACH: 101, ENETRESET: 102, ECONNABORTED: 103, ECONNRESET: 104, ENOBUFS: 105,
+  EISCONN: 106, ENOTCONN: 107, ESHUTDOWN: 108, ETOOMANYREFS: 109, ETIMEDOUT: 110, ECONNREFUSED: 111,
+  EHOSTDOWN: 112, EHOSTUNREACH: 113, EALREADY: 114, EINPROGRESS: 115
 }
 
 /** LuaSocket's getaddrinfo messages (its own table, not gai_strerror). Node reports EAI_NONAME and EAI_NODATA as ENOTFOUND. */
@@ -145,9 +161,17 @@ const glibcGaiMessages: Record<string, string> = {
   EAI_FAMILY: "ai_family not supported",
   EAI_MEMORY: "Memory allocation failure",
   EAI_NONAME: "Name or service not known",
+  EAI_NODATA: "No address associated with hostname",
   EAI_SERVICE: "Servname not supported for ai_socktype",
   EAI_SOCKTYPE: "ai_socktype not supported",
-  EAI_OVERFLOW: "Result too large for supplied buffer"
+  EAI_OVERFLOW: "Result too large for supplied buffer",
+  EAI_SYSTEM: "System error"
+}
+
+/** glibc's getaddrinfo return values (negative), as nixio returns them in place of an errno. */
+const gaiNumbers: Record<string, number> = {
+  EAI_BADFLAGS: -1, EAI_NONAME: -2, EAI_AGAIN: -3, EAI_FAIL: -4, EAI_NODATA: -5, EAI_FAMILY: -6, EAI_SOCKTYPE: -7,
+  EAI_SERVICE: -8, EAI_ADDRFAMILY: -9, EAI_MEMORY: -10, EAI_SYSTEM: -11, EAI_OVERFLOW: -12
 }
 
 /**
@@ -393,3 +417,69 @@ export const withPartial = (error: NetError, partial: Uint8Array): NetError => m
 
 /** An error's fields, `cause` included: Error keeps `cause` non-enumerable, so a spread alone drops it. */
 const fieldsOf = (error: NetError): NetErrorFields => (error.cause === undefined ? { ...error } : { ...error, cause: error.cause })
+
+/**
+ * An error as a C socket library reports it: the errno (or getaddrinfo) code, its number
+ * and its text. lsocket returns `nil, message`, nixio `nil, errno, message` (spec sections
+ * 2 and 3).
+ *
+ * @since 0.1.0
+ */
+export interface OsError {
+  /** `"ECONNREFUSED"`, `"EAI_NONAME"`, ... */
+  readonly code: string
+  /** Linux's errno number, or glibc's negative `EAI_*` value for resolver failures. */
+  readonly errno: number
+  /** strerror / gai_strerror text; for `Unsupported`, followed by what Node.js lacks. */
+  readonly message: string
+}
+
+/** The code an OS call would have failed with, for errors that carry none (or a non-OS one). */
+const osCodeOfTag: { readonly [K in NetErrorTag]: string } = {
+  Timeout: "ETIMEDOUT",
+  Closed: "EPIPE",
+  ConnectionRefused: "ECONNREFUSED",
+  AddressInUse: "EADDRINUSE",
+  AddressNotAvailable: "EADDRNOTAVAIL",
+  PermissionDenied: "EACCES",
+  HostNotFound: "EAI_NONAME",
+  Unreachable: "ENETUNREACH",
+  NotConnected: "ENOTCONN",
+  AlreadyConnected: "EISCONN",
+  InvalidArgument: "EINVAL",
+  Unsupported: "EOPNOTSUPP",
+  LineTooLong: "EMSGSIZE",
+  Unknown: "EIO"
+}
+
+/** Resolver codes Node or h_errno use, as getaddrinfo's own. */
+const gaiCodeOf: Record<string, string> = {
+  ENOTFOUND: "EAI_NONAME",
+  HOST_NOT_FOUND: "EAI_NONAME",
+  NO_DATA: "EAI_NODATA",
+  TRY_AGAIN: "EAI_AGAIN",
+  NO_RECOVERY: "EAI_FAIL"
+}
+
+/**
+ * The C view of an error (`OsError`): its own code when it is an errno or getaddrinfo
+ * code, else the usual code of its kind (a refused connect is ECONNREFUSED, a Node.js
+ * limit EOPNOTSUPP, ...).
+ *
+ * @since 0.1.0
+ */
+export const osError = (error: NetError): OsError => {
+  const own = error.code === undefined ? undefined : gaiCodeOf[error.code] ?? error.code
+  const code = own !== undefined && (errnoNumbers[own] !== undefined || gaiNumbers[own] !== undefined) ? own : osCodeOfTag[error._tag]
+  const errno = errnoNumbers[code] ?? gaiNumbers[code]!
+  const text = strerror[code] ?? glibcGaiMessages[code] ?? "Unknown error"
+  const message = error._tag === "Unsupported" && error.detail !== undefined ? `${text}: ${error.detail}` : text
+  return { code, errno, message }
+}
+
+/**
+ * `osError` of a bare code (`"EAGAIN"`, `"EAI_NONAME"`, ...).
+ *
+ * @since 0.1.0
+ */
+export const osErrorOfCode = (code: string, operation = ""): OsError => osError(make(tagOfCode(code), { operation, code }))

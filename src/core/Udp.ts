@@ -987,8 +987,7 @@ export class UdpSocket extends SocketBase {
       const spec = options[name]
       if (!spec.get) return Effect.fail(new NetError.Unsupported({ operation: "getoption", transport, detail: `option ${name} can be set but not read (as in LuaSocket)` }))
       if (name === "error") {
-        const e = this.pendingError
-        this.pendingError = undefined
+        const e = this.takeError()
         return Effect.succeed(e === undefined ? undefined : NetError.luaMessage(e))
       }
       if (spec.family !== "any" && name !== "ipv6-v6only") {
@@ -1008,6 +1007,16 @@ export class UdpSocket extends SocketBase {
       }
       return Effect.succeed(this.tracked[name as Exclude<keyof Tracked, "recv-buffer-size" | "send-buffer-size">])
     })
+  }
+
+  /**
+   * The pending asynchronous error (e.g. ECONNREFUSED reported to a connected socket), taken:
+   * reading clears it, as `getsockopt(SO_ERROR)` does. Undefined when there is none.
+   */
+  takeError(): NetError.NetError | undefined {
+    const e = this.pendingError
+    this.pendingError = undefined
+    return e
   }
 
   // ---- closing ---------------------------------------------------------------------------------

@@ -48,8 +48,8 @@ const reserved = new Set(["try", "catch", "finally", "function", "return", "defa
 const ident = (name: string): string =>
   reserved.has(name) ? `${name}_` : /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name) ? name : `_${name.replace(/[^A-Za-z0-9_$]/g, "_")}`
 
-/** A property name (reserved words are fine there). */
-const prop = (name: string): string => (/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name) ? name : JSON.stringify(name))
+/** A property name (reserved words are fine there, but `new(...)` in an interface is a construct signature: quoted). */
+const prop = (name: string): string => (/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name) && name !== "new" ? name : JSON.stringify(name))
 
 const paramList = (spec: FacadeSpec, fn: Fn<any>): string => {
   const ps = fn.params.map((p: Param, i) => {
@@ -80,6 +80,7 @@ export const generateTypes = (spec: FacadeSpec): string => {
   for (const t of spec.types) {
     out += jsdoc(`${t.doc} Classes: ${t.classes.join(", ")}.`, "")
     out += `export interface ${pascal(t.name)} extends FacadeObjectLike {\n`
+    for (const f of t.fields ?? []) out += `${jsdoc(f.doc, "  ")}  readonly ${prop(f.name)}: ${tsType(spec, f.type, false)}\n`
     for (const [name, fn] of [...index.methods.get(t.name)!].sort(([a], [b]) => a.localeCompare(b))) {
       out += jsdoc(`${fn.self}: ${fn.doc}`, "  ")
       out += `  ${prop(name)}(${paramList(spec, fn)}): ${resultType(spec, fn)}\n`
@@ -152,7 +153,9 @@ export const generateDocs = (spec: FacadeSpec): string => {
     out += `## Objects: \`${t.name}\`\n\n${t.doc} Classes: ${t.classes.map((c) => `\`${c}\``).join(", ")}`
     const groups = Object.entries(t.groups)
     if (groups.length > 0) out += `; ${groups.map(([g, cs]) => `\`${g}\` = ${cs.map((c) => `\`${c}\``).join(" / ")}`).join("; ")}`
-    out += `.\n\n| method | on | returns | on failure | |\n|---|---|---|---|---|\n`
+    out += ".\n\n"
+    if (t.fields !== undefined && t.fields.length > 0) out += `Fields: ${t.fields.map((f) => `\`${f.name}\` (${f.type}): ${f.doc}`).join("; ")}\n\n`
+    out += `| method | on | returns | on failure | |\n|---|---|---|---|---|\n`
     for (const [name, fn] of [...index.methods.get(t.name)!].sort(([a], [b]) => a.localeCompare(b))) {
       const alias = fn.name !== name ? ` (alias of \`${fn.name}\`)` : ""
       out += `| \`${sig(":", name, fn)}\`${alias} | \`${fn.self}\` | ${rets(fn.returns)} | ${rets(fn.failure) || "-"} | ${fn.doc}${fn.waits ? " *waits*" : ""} |\n`

@@ -40,6 +40,8 @@ import {
 
 /** A LuaSocket TCP object over the core's `TcpSocket`. @since 0.1.0 */
 export class LuaTcp extends FacadeObject {
+  /** block, total as given to settimeout (LuaSocket's gettimeout returns them raw). */
+  timeouts: ReadonlyArray<number> = [-1, -1]
   constructor(env: Env, readonly core: TcpSocket) {
     super(env)
   }
@@ -59,6 +61,8 @@ export class LuaTcp extends FacadeObject {
 
 /** A LuaSocket UDP object over the core's `UdpSocket`. @since 0.1.0 */
 export class LuaUdp extends FacadeObject {
+  /** block, total as given to settimeout. */
+  timeouts: ReadonlyArray<number> = [-1, -1]
   constructor(env: Env, readonly core: UdpSocket) {
     super(env)
   }
@@ -141,6 +145,10 @@ const settimeout: Fn<LuaSock> = {
   run: (s, [value, mode]) => {
     const r = runOp(s.core.setTimeout(value === undefined || value < 0 ? undefined : value, mode))
     if (r instanceof Promise || Either.isLeft(r)) throw new ArgPositionError(1, "invalid timeout mode")
+    // gettimeout gives back the values as given (LuaSocket stores them raw: -2 stays -2)
+    const raw = value ?? -1
+    if (mode.startsWith("b")) s.timeouts = [raw, s.timeouts[1]]
+    else s.timeouts = [s.timeouts[0], raw]
     return ONE
   }
 }
@@ -207,10 +215,7 @@ const common = (group: string): Array<Fn<LuaSock>> => [
     params: [],
     returns: [{ name: "block", type: "number" }, { name: "total", type: "number" }],
     doc: "The block and total timeouts in seconds (-1 = none).",
-    run: (s) => {
-      const t = s.core.getTimeout()
-      return [t.block, t.total]
-    }
+    run: (s) => s.timeouts
   }
 ]
 
@@ -335,7 +340,7 @@ const tcpMethods: Array<Fn<LuaTcp>> = [
     arity: 3,
     waits: true,
     doc: "Sends `data:sub(i, j)`; returns the index of the last byte sent.",
-    run: (s, [data, i, j]) => op(s.core.send(data, i, j), (n) => [n], (e) => fail(e, e.lastIndex ?? 0))
+    run: (s, [data, i, j]) => op(s.core.send(data, Math.trunc(i), Math.trunc(j)), (n) => [n], (e) => fail(e, e.lastIndex ?? 0))
   },
   {
     name: "shutdown",

@@ -252,12 +252,26 @@ export interface Constant {
   readonly doc: string
 }
 
+/**
+ * A data field of an object type (lunatik's `sock.type` / `sock.proto`): the facade object
+ * has a property of that name; the Lua runtime exposes it as a field of the object.
+ *
+ * @since 0.1.0
+ */
+export interface Field {
+  readonly name: string
+  readonly type: string
+  readonly doc: string
+}
+
 /** An object type (one method table, several classes, as LuaSocket's `tcp{master|client|server}`). @since 0.1.0 */
 export interface ObjectType {
   readonly name: string
   readonly classes: ReadonlyArray<string>
   /** Class groups usable in `Fn.self` (e.g. `tcp{any}`). */
   readonly groups: Readonly<Record<string, ReadonlyArray<string>>>
+  /** Data fields every object of the type carries (read-only). */
+  readonly fields?: ReadonlyArray<Field>
   readonly doc: string
 }
 
