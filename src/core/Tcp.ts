@@ -210,6 +210,8 @@ export class TcpSocket extends SocketBase {
   private writeError: NetError.NetError | undefined
   private lastError: NetError.NetError | undefined
   private connectAttempted = false
+  /** The address this server registered in `listeningHere`. */
+  private listening: { readonly address: string; readonly port: number } | undefined
   /**
    * A connect that timed out and goes on in the background (LuaSocket's non-blocking
    * connect: `settimeout(0)`, `connect` -> "timeout", select for writability, `connect`
@@ -458,6 +460,11 @@ export class TcpSocket extends SocketBase {
       else if (h.right._tag === "Ip" && this.family !== h.right.family) {
         return Effect.fail(new NetError.InvalidArgument({ operation: "bind", address: host, detail: `an ${h.right.family} address on an ${this.family} socket` }))
       }
+      // LuaSocket binds at once, so a port that is taken fails here. Node binds only when it
+      // listens or connects: check at least the servers of this process now.
+      if (h.right._tag === "Ip" && p.right !== 0 && portTaken(h.right.address, p.right)) {
+        return Effect.fail(new NetError.AddressInUse({ operation: "bind", code: "EADDRINUSE", address: Address.format(h.right.address, p.right), detail: "a server of this process listens on that port" }))
+      }
       this.bound = { host: h.right, port: p.right }
       return Effect.void
     })
@@ -508,6 +515,7 @@ export class TcpSocket extends SocketBase {
         }
         this.server = server
         this.kind = "server"
+        this.listening = listeningHere(server, true)
         if (family !== undefined) this.family = family
         server.on("connection", (sock: net.Socket) => this.onConnection(sock))
         server.on("error", (err) => {
@@ -1061,6 +1069,7 @@ export class TcpSocket extends SocketBase {
     }
     const server = this.server
     if (server !== undefined) {
+      if (this.listening !== undefined) listeningHere(this.listening, false)
       server.close()
       for (const p of this.pending) p.destroy()
       this.pending = []
@@ -1071,6 +1080,32 @@ export class TcpSocket extends SocketBase {
 }
 
 const ignore = () => {}
+
+/** Ports (and addresses on them) that servers of this process listen on. */
+const listeningPorts = new Map<number, Set<string>>()
+
+/** Registers (or removes) a listening server's address; returns what was registered. */
+function listeningHere(server: net.Server | { readonly address: string; readonly port: number }, add: boolean): { readonly address: string; readonly port: number } | undefined {
+  const a = server instanceof net.Server ? server.address() : server
+  if (a === null || typeof a === "string") return undefined
+  const set = listeningPorts.get(a.port) ?? new Set<string>()
+  if (add) {
+    set.add(a.address)
+    listeningPorts.set(a.port, set)
+  } else {
+    set.delete(a.address)
+    if (set.size === 0) listeningPorts.delete(a.port)
+  }
+  return { address: a.address, port: a.port }
+}
+
+const portTaken = (address: string, port: number): boolean => {
+  const set = listeningPorts.get(port)
+  if (set === undefined) return false
+  const wildcard = (x: string) => x === "0.0.0.0" || x === "::"
+  for (const x of set) if (x === address || wildcard(x) || wildcard(address)) return true
+  return false
+}
 
 type ConnectTarget = { host?: string; port?: number; path?: string; family?: number; localAddress?: string; localPort?: number }
 

@@ -774,7 +774,7 @@ export const spec: FacadeSpec = {
   types: [{ name: "socket", classes: [SELF], groups: {}, doc: "A nixio socket (IPv4, IPv6, unix)." }],
   methods,
   limits: [
-    "A stream socket's `bind` is recorded and taken by `listen` / `connect` (Node.js has no bound, unconnected TCP sockets): EADDRINUSE comes from `listen`, `getsockname` gives the recorded address (port 0 until listen), `fileno` is -1 until then.",
+    "A stream socket's `bind` is recorded and taken by `listen` / `connect` (Node.js has no bound, unconnected TCP sockets): EADDRINUSE comes from `listen` (or at once from `bind` when a server of this process holds the port), `getsockname` gives the recorded address (port 0 until listen), `fileno` is -1 until then.",
     "Socket options: implemented where Node.js has them (stream: keepalive, reuseaddr, linger 0, nodelay, v6only before listen / connect; datagram: reuseaddr, broadcast, rcvbuf, sndbuf, the multicast options, v6only before bind); `sndtimeo` / `rcvtimeo` are the facade's own and apply to send and to recv / accept. The others answer `nil, 95, \"Operation not supported: <what Node.js lacks>\"`; options of a level that does not apply to the socket `nil, 92, \"Protocol not available\"`.",
     "`getopt(\"socket\", \"error\")` reports a failed background connect until the socket is closed (SO_ERROR would clear it).",
     "No raw, ICMP or unix datagram sockets: `nil, 95, \"Operation not supported: ...\"`.",

@@ -197,8 +197,8 @@ describe("inet facade: TCP over loopback", () => {
 
     const { server, port } = await listening()
     const [other] = inet.tcp()
-    other.bind("127.0.0.1", port)
-    await raises(() => other.listen(), "EADDRINUSE")
+    // a port a server of this process listens on is refused at bind, as in the kernel
+    await raises(() => other.bind("127.0.0.1", port), "EADDRINUSE")
     other.close()
 
     const [fresh] = inet.tcp()
