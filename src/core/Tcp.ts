@@ -298,6 +298,16 @@ export class TcpSocket extends SocketBase {
     return typeof h?.fd === "number" && h.fd >= 0 ? h.fd : -1
   }
 
+  /** Bytes that arrived from the peer so far, and how many of them are still buffered (not yet received). */
+  get arrival(): { readonly arrived: number; readonly buffered: number } {
+    return { arrived: this.readBuffer?.received ?? 0, buffered: this.readBuffer?.length ?? 0 }
+  }
+
+  /** `bind` has recorded a local address (a master) or the socket is open. */
+  get hasAddress(): boolean {
+    return this.bound !== undefined || this.socket !== undefined || this.server !== undefined
+  }
+
   /** `dirty()`: unread bytes are buffered. */
   get dirty(): boolean {
     return this.readBuffer?.dirty ?? false

@@ -26,6 +26,7 @@ import {
   FacadeObject,
   type FacadeSpec,
   type Fn,
+  luaTypeName,
   numberOf,
   op as runAndEncode,
   type Param,
@@ -42,8 +43,49 @@ import {
 export class LuaTcp extends FacadeObject {
   /** block, total as given to settimeout (LuaSocket's gettimeout returns them raw). */
   timeouts: ReadonlyArray<number> = [-1, -1]
+  /**
+   * What LuaSocket's own 8 KiB buffer would have fetched from the kernel so far. Node reads
+   * eagerly, so the core buffers everything that arrived; LuaSocket fetches (up to 8192
+   * bytes, when its buffer is empty) only as a receive needs. This model gives `dirty()`,
+   * select's dirty-first order and getstats' received count as LuaSocket's.
+   */
+  fetched = 0
+  receivedOffset = 0
+  /** Bytes the receives consumed so far. */
+  private get consumed(): number {
+    const a = this.core.arrival
+    return a.arrived - a.buffered
+  }
+  /** After a receive: fetch as LuaSocket would have to cover what was consumed. */
+  account(): void {
+    const consumed = this.consumed
+    const arrived = this.core.arrival.arrived
+    while (this.fetched < consumed) this.fetched += Math.max(1, Math.min(8192, arrived - this.fetched))
+  }
+  /** LuaSocket's dirty(): its buffer holds unread bytes. */
+  get luaDirty(): boolean {
+    return this.fetched > this.consumed && this.core.dirty
+  }
+  /** What select watches: the core socket, with LuaSocket's notion of dirty. */
+  readonly selectable: Select.Selectable
   constructor(env: Env, readonly core: TcpSocket) {
     super(env)
+    const me = this
+    this.selectable = {
+      get isClosed() {
+        return me.core.isClosed
+      },
+      get dirty() {
+        return me.luaDirty
+      },
+      get readable() {
+        return me.core.readable
+      },
+      get writable() {
+        return me.core.writable
+      },
+      onReady: (listener) => me.core.onReady(listener)
+    }
   }
   get typeName(): string {
     return "tcp"
@@ -92,6 +134,15 @@ const op = <A>(effect: Effect.Effect<A, NetError.NetError>, onOk: (a: A) => Resu
   runAndEncode(effect, onOk, onFail)
 
 const ONE: Results = [1]
+
+/**
+ * LuaSocket hands the port to getaddrinfo as a service: a number, a numeric string or a
+ * service name (`"http"`); an unknown name fails `service not supported for socket type`.
+ */
+const withPort = (host: string, port: string, operation: string, then: (port: number | string) => Results | Promise<Results>): Results | Promise<Results> =>
+  host.includes("/") || host.startsWith("@")
+    ? then(port)
+    : mapResult(runOp(Dns.portOfService(port, operation)), (r) => (Either.isRight(r) ? then(r.right) : fail(r.left)))
 
 const fromEither = <A>(r: Either.Either<A, NetError.NetError>, onOk: (a: A) => Results): Results => (Either.isRight(r) ? onOk(r.right) : fail(r.left))
 
@@ -166,7 +217,14 @@ const common = (group: string): Array<Fn<LuaSock>> => [
       return ONE
     }
   },
-  { name: "dirty", self: group, params: [], returns: [{ name: "dirty", type: "boolean" }], doc: "True while received data is buffered.", run: (s) => [s.core.dirty] },
+  {
+    name: "dirty",
+    self: group,
+    params: [],
+    returns: [{ name: "dirty", type: "boolean" }],
+    doc: "True while LuaSocket's 8 KiB receive buffer would hold unread bytes (always false for UDP).",
+    run: (s) => [s instanceof LuaTcp ? s.luaDirty : s.core.dirty]
+  },
   { name: "getfamily", self: group, params: [], returns: [{ name: "family", type: "string" }], doc: '`"inet4"` or `"inet6"` (`"unix"` for unix sockets).', run: (s) => [s.core.getFamily()] },
   { name: "getfd", self: group, params: [], returns: [{ name: "fd", type: "number" }], doc: "The descriptor, -1 when closed or before bind/connect.", run: (s) => [s.core.getFd()] },
   {
@@ -182,6 +240,7 @@ const common = (group: string): Array<Fn<LuaSock>> => [
   {
     name: "getoption",
     self: group,
+    intFields: ["timeout"],
     params: [P.option],
     returns: [{ name: "value", type: "any" }],
     failure: R.nilErr,
@@ -196,7 +255,10 @@ const common = (group: string): Array<Fn<LuaSock>> => [
     returns: R.one,
     failure: R.nilErr,
     doc: "Sets an option. Raises ``unsupported option `x'`` for an unknown name.",
-    run: (s, [name, value]) => op(s.core.setOption(name, value), () => ONE, (e) => optionFailure(e, name, "setsockopt failed"))
+    run: (s, [name, value]) => {
+      checkOptionValue(name, value)
+      return op(s.core.setOption(name, value), () => ONE, (e) => optionFailure(e, name, "setsockopt failed"))
+    }
   },
   {
     name: "getsockname",
@@ -218,6 +280,26 @@ const common = (group: string): Array<Fn<LuaSock>> => [
     run: (s) => s.timeouts
   }
 ]
+
+/** The value type each option takes; a wrong type raises as LuaSocket's `luaL_check*` does. */
+const optionValueTypes: Readonly<Record<string, "boolean" | "number" | "table" | "string">> = {
+  keepalive: "boolean", reuseaddr: "boolean", reuseport: "boolean", "tcp-nodelay": "boolean", "ipv6-v6only": "boolean",
+  dontroute: "boolean", broadcast: "boolean", "ip-multicast-loop": "boolean", "ipv6-multicast-loop": "boolean",
+  "tcp-defer-accept": "boolean", "tcp-fastopen-connect": "boolean",
+  "tcp-keepidle": "number", "tcp-keepcnt": "number", "tcp-keepintvl": "number", "tcp-fastopen": "number",
+  "ip-multicast-ttl": "number", "ipv6-unicast-hops": "number", "ipv6-multicast-hops": "number",
+  "recv-buffer-size": "number", "send-buffer-size": "number",
+  linger: "table", "ip-add-membership": "table", "ip-drop-membership": "table", "ipv6-add-membership": "table", "ipv6-drop-membership": "table",
+  "ip-multicast-if": "string", bindtodevice: "string"
+}
+
+const checkOptionValue = (name: string, value: unknown): void => {
+  const want = optionValueTypes[name]
+  if (want === undefined) return
+  const got = luaTypeName(value)
+  const ok = want === "number" ? numberOf(value) !== undefined : want === "string" ? got === "string" || got === "number" : got === want
+  if (!ok) throw new ArgPositionError(1, `${want} expected, got ${got}`)
+}
 
 const addressResults = (a: { readonly address: string; readonly port: number; readonly family: string }): Results => [a.address, a.port, a.family]
 
@@ -253,7 +335,7 @@ const tcpMethods: Array<Fn<LuaTcp>> = [
     failure: R.nilErr,
     waits: true,
     doc: 'Binds a master to a local address (`"*"` = any) and port (0 = ephemeral).',
-    run: (s, [host, port]) => op(s.core.bind(host, port), () => ONE)
+    run: (s, [host, port]) => withPort(host, port, "bind", (p) => op(s.core.bind(host, p), () => ONE))
   },
   {
     name: "connect",
@@ -264,7 +346,7 @@ const tcpMethods: Array<Fn<LuaTcp>> = [
     failure: R.nilErr,
     waits: true,
     doc: "Connects (within the timeout), trying every resolved address; the object becomes a client even when it fails.",
-    run: (s, [host, port]) => op(s.core.connect(host, port), () => ONE)
+    run: (s, [host, port]) => withPort(host, port, "connect", (p) => op(s.core.connect(host, p), () => ONE))
   },
   {
     name: "getpeername",
@@ -284,21 +366,23 @@ const tcpMethods: Array<Fn<LuaTcp>> = [
     doc: "Bytes received, bytes sent, seconds since creation.",
     run: (s) => {
       const st = s.core.getStats()
-      return [st.received, st.sent, st.age]
+      return [s.fetched + s.receivedOffset, st.sent, st.age]
     }
   },
   {
     name: "setstats",
     self: "tcp{client}",
     params: [
-      { name: "received", type: "number", decode: D.number },
-      { name: "sent", type: "number", decode: D.number },
-      { name: "age", type: "number", decode: D.number }
+      { name: "received", type: "number", optional: true, decode: optNumber },
+      { name: "sent", type: "number", optional: true, decode: optNumber },
+      { name: "age", type: "number", optional: true, decode: optNumber }
     ],
     returns: R.one,
-    doc: "Resets the counters.",
+    doc: "Resets the counters (an omitted one keeps its value).",
     run: (s, [r, se, a]) => {
-      s.core.setStats(r, se, a)
+      const now = s.core.getStats()
+      if (r !== undefined) s.receivedOffset = r - s.fetched
+      s.core.setStats(now.received, se ?? now.sent, a ?? now.age)
       return ONE
     }
   },
@@ -310,7 +394,11 @@ const tcpMethods: Array<Fn<LuaTcp>> = [
     failure: R.nilErr,
     waits: true,
     doc: "Listens (backlog 32 by default): the master becomes a server.",
-    run: (s, [backlog]) => op(s.core.listen(Math.max(0, backlog)), () => ONE)
+    // LuaSocket's socket.tcp() has no descriptor until bind: listen before bind fails (EBADF)
+    run: (s, [backlog]) =>
+      s.core.hasAddress || s.core.isClosed
+        ? op(s.core.listen(Math.max(0, backlog)), () => ONE)
+        : fail(new NetError.Unknown({ operation: "listen", code: "EBADF", detail: "listen before bind: the socket has no descriptor yet" }))
   },
   {
     name: "receive",
@@ -326,9 +414,15 @@ const tcpMethods: Array<Fn<LuaTcp>> = [
     doc: "Receives a line (`*l`, CRs dropped), everything until close (`*a`) or n bytes, within the timeout.",
     run: (s, [pat, prefix], env) => {
       const now = s.core.receivePoll(pat, prefix)
-      if (now instanceof Uint8Array) return [env.codec.bytes(now)]
-      if (now !== undefined) return receiveFailure(env)(now)
-      return op(s.core.receive(pat, prefix), receiveResults(env), receiveFailure(env))
+      if (now !== undefined) {
+        s.account()
+        return now instanceof Uint8Array ? [env.codec.bytes(now)] : receiveFailure(env)(now)
+      }
+      return op(
+        s.core.receive(pat, prefix),
+        (data) => (s.account(), receiveResults(env)(data)),
+        (e) => (s.account(), receiveFailure(env)(e))
+      )
     }
   },
   {
@@ -382,7 +476,8 @@ const udpMethods: Array<Fn<LuaUdp>> = [
     failure: R.nilErr,
     waits: true,
     doc: "Receives one datagram (excess bytes beyond `size` are discarded).",
-    run: (s, [size], env) => op(s.core.receive(Math.max(0, Math.floor(size))), receiveResults(env))
+    // LuaSocket's receive on a closed UDP object reads nothing from descriptor -1 and returns ""
+    run: (s, [size], env) => (s.core.isClosed ? [env.codec.bytes(EMPTY)] : op(s.core.receive(Math.max(0, Math.floor(size))), receiveResults(env)))
   },
   {
     name: "receivefrom",
@@ -524,10 +619,11 @@ const functions: Array<Fn<undefined>> = [
     run: (_, [recvt, sendt, timeout]) => {
       const rs = selectable(recvt)
       const ws = selectable(sendt)
-      const byCore = new Map<unknown, LuaSock>([...rs, ...ws].map((s) => [s.core, s]))
+      const watched = (s: LuaSock): Select.Selectable => (s instanceof LuaTcp ? s.selectable : s.core)
+      const byCore = new Map<unknown, LuaSock>([...rs, ...ws].map((s) => [watched(s), s]))
       const t = timeout === undefined || timeout < 0 || Number.isNaN(timeout) ? undefined : timeout
       return op(
-        Select.select(rs.map((s) => s.core as Select.Selectable), ws.map((s) => s.core as Select.Selectable), t),
+        Select.select(rs.map(watched), ws.map(watched), t),
         (ready) => [ready.readable.map((c) => byCore.get(c)), ready.writable.map((c) => byCore.get(c))],
         (e) => (e._tag === "Timeout" ? [[], [], "timeout"] : (() => { throw new PlainRaise("select failed") })())
       )
@@ -629,7 +725,13 @@ export const spec: FacadeSpec = {
   functions: [...functions, ...extras],
   types: [
     { name: "tcp", classes: ["tcp{master}", "tcp{client}", "tcp{server}"], groups: { "tcp{any}": ["tcp{master}", "tcp{client}", "tcp{server}"] }, doc: "TCP (and unix stream) objects." },
-    { name: "udp", classes: ["udp{unconnected}", "udp{connected}"], groups: { "udp{any}": ["udp{unconnected}", "udp{connected}"] }, doc: "UDP objects." }
+    {
+      name: "udp",
+      classes: ["udp{unconnected}", "udp{connected}"],
+      // select{able}: a flag LuaSocket's UDP metatables carry (no method checks it)
+      groups: { "udp{any}": ["udp{unconnected}", "udp{connected}"], "select{able}": ["udp{unconnected}", "udp{connected}"] },
+      doc: "UDP objects."
+    }
   ],
   methods: [...tcpMethods, ...udpMethods],
   limits: [

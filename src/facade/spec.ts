@@ -229,6 +229,8 @@ export interface Fn<Self = unknown> {
   readonly failure?: ReadonlyArray<Ret>
   /** Pad results with nils to this many (LuaSocket's receive and send always give 3). */
   readonly arity?: number
+  /** Fields of result tables that are Lua integers (linger's `timeout`). */
+  readonly intFields?: ReadonlyArray<string>
   /** Result positions (0-based) that are Lua integers whatever the outcome. */
   readonly ints?: ReadonlyArray<number>
   /** Can wait: a Promise in TypeScript, a blocking call in Lua. */

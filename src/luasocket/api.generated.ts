@@ -16,7 +16,7 @@ export interface Tcp extends FacadeObjectLike {
   close(): [ok: number]
   /** tcp{any}: Connects (within the timeout), trying every resolved address; the object becomes a client even when it fails. */
   connect(address: string | Uint8Array | number, port: string | Uint8Array | number): Promise<[ok: number] | [nil: undefined, err: string]>
-  /** tcp{any}: True while received data is buffered. */
+  /** tcp{any}: True while LuaSocket's 8 KiB receive buffer would hold unread bytes (always false for UDP). */
   dirty(): [dirty: boolean]
   /** tcp{any}: `"inet4"` or `"inet6"` (`"unix"` for unix sockets). */
   getfamily(): [family: string]
@@ -46,8 +46,8 @@ export interface Tcp extends FacadeObjectLike {
   setpeername(address: string | Uint8Array | number, port: string | Uint8Array | number): Promise<[ok: number] | [nil: undefined, err: string]>
   /** tcp{master}: Binds a master to a local address (`"*"` = any) and port (0 = ephemeral). */
   setsockname(address: string | Uint8Array | number, port: string | Uint8Array | number): Promise<[ok: number] | [nil: undefined, err: string]>
-  /** tcp{client}: Resets the counters. */
-  setstats(received: number | string, sent: number | string, age: number | string): [ok: number]
+  /** tcp{client}: Resets the counters (an omitted one keeps its value). */
+  setstats(received?: number | string | undefined, sent?: number | string | undefined, age?: number | string | undefined): [ok: number]
   /** tcp{any}: Sets the block (`b`) or total (`t` / `r`) timeout in seconds; nil or negative = no limit. Raises `invalid timeout mode`. */
   settimeout(value?: number | string | undefined, mode?: string | Uint8Array | number | undefined): [ok: number]
   /** tcp{client}: Shuts down one or both directions. */
@@ -58,7 +58,7 @@ export interface Tcp extends FacadeObjectLike {
 export interface Udp extends FacadeObjectLike {
   /** udp{any}: Closes the object (safe to repeat). Buffered received data stays readable. */
   close(): [ok: number]
-  /** udp{any}: True while received data is buffered. */
+  /** udp{any}: True while LuaSocket's 8 KiB receive buffer would hold unread bytes (always false for UDP). */
   dirty(): [dirty: boolean]
   /** udp{any}: `"inet4"` or `"inet6"` (`"unix"` for unix sockets). */
   getfamily(): [family: string]

@@ -1,0 +1,426 @@
+/**
+ * Running Lua scripts: one worker thread per script, the main thread serving their host calls.
+ *
+ * Design (measured, see docs/lua.md): each script runs in its own `worker_threads` Worker holding
+ * one Lua 5.4 state (wasmoon). A host call encodes its arguments into a SharedArrayBuffer,
+ * rings the main thread with a `postMessage` of the length, spins briefly (`spinMicros`), then
+ * sleeps in `Atomics.wait`. The main thread decodes the call in its port's `message` handler and
+ * runs the host function; a synchronous result is written back and notified in the same turn,
+ * a promise first sets the state to `Async` (the worker still spins out its budget: a reply
+ * that comes soon, e.g. data already on its way, then costs no wake-up). Because the Lua
+ * thread really blocks, host calls work in every Lua context, and one script blocked in a
+ * long call never holds up another's.
+ *
+ * Measured on the 2-vCPU VM this was written on (`node dist/bench/lua-bridge.js`, figures and
+ * ranges in docs/lua.md): a host call round trip costs 16-45 us, almost all of it the two
+ * cross-thread wake-ups (the doorbell `postMessage` alone 13-21 us: an interrupt to a sleeping
+ * CPU is a VM exit here), ~2 us the encoding, Lua and the host function; without Lua, with both
+ * threads busy, the same transport does 1.5-6 us. A 64 KiB string one way ~100 us. A W2-shaped
+ * Lua client (two host calls per ping / pong, minimal TCP host) reaches ~0.6 of C LuaSocket's
+ * round trips per second.
+ *
+ * @since 0.1.0
+ */
+import * as Data from "effect/Data"
+import * as os from "node:os"
+import { MessageChannel, type MessagePort, receiveMessageOnPort, type ResourceLimits, Worker } from "node:worker_threads"
+import { type HostContext, type HostFunction, type HostRegistry, LuaError, registryEntries } from "./Host.js"
+import { builtinLuaDir, workerUrl } from "./paths.js"
+import { CallState, Ctl, Reader, Status, type WorkerInput, type WorkerMessage, Writer } from "./protocol.js"
+import { decodeValues, encodeValues } from "./values.js"
+
+/**
+ * A script to run: a file (read by the worker; `arg[0]` and the chunk name are the path as
+ * given, like `lua5.4 path`) or source text (`name` gives `arg[0]` and the chunk name
+ * `@name`; without it they are `(source)` and `=(source)`).
+ *
+ * @since 0.1.0
+ */
+export type LuaScript =
+  | { readonly file: string }
+  | { readonly source: string | Uint8Array; readonly name?: string }
+
+/** @since 0.1.0 */
+export interface RunOptions {
+  /** `arg[1..]` and the main chunk's `...`. */
+  readonly args?: ReadonlyArray<string>
+  /** Host functions for `require "luasock.host"`. */
+  readonly hosts?: HostRegistry
+  /** `arg[-1]` and the prefix of uncaught-error messages (`luasock: x.lua:1: boom`). Default "luasock". */
+  readonly progName?: string
+  /**
+   * `"inherit"` (default): the script writes synchronously to this process's fd 1 and 2, in
+   * order. `"capture"`: stdout and stderr are collected into `RunResult.stdout` / `.stderr`.
+   */
+  readonly output?: "inherit" | "capture"
+  /** `io.read` / `io.lines` source: fd 0 (`"inherit"`, default), nothing, or these bytes. */
+  readonly stdin?: "inherit" | "none" | Uint8Array
+  /** What `os.getenv` sees (and LUA_PATH / LUA_PATH_5_4). Default: `process.env`. */
+  readonly env?: Readonly<Record<string, string | undefined>>
+  /**
+   * How long a worker spins on a host call before it sleeps in `Atomics.wait`, in
+   * microseconds. A reply seen while spinning costs no thread wake-up (~10-40 us each way on a
+   * VM). Default: `LUASOCK_SPIN` if set, else 50, or 0 when the process is confined to one CPU
+   * (`os.availableParallelism()`).
+   */
+  readonly spinMicros?: number
+  /** Size of the shared area for call messages; larger ones go over the port. Default 256 KiB. */
+  readonly sharedBytes?: number
+  /**
+   * Called for host bugs: a host function threw something other than `LuaError`, returned
+   * what Lua cannot hold, or an `onExit` cleanup failed. Default: a line on the script's stderr.
+   */
+  readonly onHostError?: (error: unknown, hostFunction: string) => void
+  /** Directory of built-in Lua modules, searched by `require` before package.path. Default: the package's `lua/`. */
+  readonly builtinDir?: string
+  /**
+   * Limits for the worker's JavaScript heap (Node's `resourceLimits`). The Lua heap lives in
+   * WebAssembly memory, which these do not count; it cannot grow past 2 GiB (then Lua raises
+   * "not enough memory").
+   */
+  readonly resourceLimits?: ResourceLimits
+  /** Promise API only: aborting kills the script (the promise rejects with `Interrupted`). */
+  readonly signal?: AbortSignal
+}
+
+/** @since 0.1.0 */
+export interface RunResult {
+  /** 0 on success, 1 on an uncaught error (or a crash), or the `os.exit` status. */
+  readonly exitCode: number
+  /** With `output: "capture"` only. */
+  readonly stdout?: Uint8Array
+  /** With `output: "capture"` only. */
+  readonly stderr?: Uint8Array
+}
+
+/**
+ * The run could not happen or did not finish: the worker could not start (`StartFailed`, e.g.
+ * the build is missing), the options are wrong (`InvalidOptions`), or it was killed
+ * (`Interrupted`). Script errors are not this: they are a `RunResult` with exit code 1.
+ *
+ * @since 0.1.0
+ */
+export class LuaRuntimeError extends Data.TaggedError("LuaRuntimeError")<{
+  readonly reason: "StartFailed" | "InvalidOptions" | "Interrupted"
+  readonly message: string
+  readonly cause?: unknown
+}> {}
+
+/** A started script. @since 0.1.0 */
+export interface RunningScript {
+  readonly scriptId: number
+  /** Settles after the worker has exited and every `onExit` cleanup has run. */
+  readonly result: Promise<RunResult>
+  /** Terminates the worker (if still running), runs the cleanups; `result` rejects with `Interrupted`. */
+  readonly kill: () => Promise<void>
+}
+
+/**
+ * `LUASOCK_SPIN` (microseconds) when set; else 50 when this process may run on more than one
+ * CPU, 0 when it is confined to one (e.g. by `taskset`): a spinning worker would only take the
+ * CPU from the main thread that must answer it.
+ */
+const defaultSpinMicros = (): number => {
+  const env = Number(process.env["LUASOCK_SPIN"])
+  if (process.env["LUASOCK_SPIN"] !== undefined && env >= 0) return env
+  return os.availableParallelism() > 1 ? 50 : 0
+}
+
+let nextScriptId = 1
+let liveWorkers = 0
+
+/** Worker threads currently alive (started and not yet exited), for leak checks. @since 0.1.0 */
+export const liveWorkerCount = (): number => liveWorkers
+
+const encoder = new TextEncoder()
+const isThenable = (u: unknown): u is PromiseLike<unknown> =>
+  typeof u === "object" && u !== null && typeof (u as { then?: unknown }).then === "function"
+
+const concatBytes = (parts: ReadonlyArray<Uint8Array>): Uint8Array => {
+  let n = 0
+  for (const p of parts) n += p.length
+  const out = new Uint8Array(n)
+  let o = 0
+  for (const p of parts) {
+    out.set(p, o)
+    o += p.length
+  }
+  return out
+}
+
+/**
+ * Starts a script. Throws {@link LuaRuntimeError} (`InvalidOptions`) synchronously for bad
+ * options; everything else is reported through `result`.
+ *
+ * @since 0.1.0
+ */
+export const start = (script: LuaScript, options: RunOptions = {}): RunningScript => {
+  const hosts = registryEntries(options.hosts)
+  for (const [name, fn] of hosts) {
+    if (name === "call") {
+      throw new LuaRuntimeError({ reason: "InvalidOptions", message: "a host function cannot be named 'call': host.call(name, ...) is the by-name entry" })
+    }
+    if (typeof fn !== "function") throw new LuaRuntimeError({ reason: "InvalidOptions", message: `host '${name}' is not a function` })
+  }
+  const sharedBytes = options.sharedBytes ?? 256 * 1024
+  if (!(sharedBytes >= 64)) throw new LuaRuntimeError({ reason: "InvalidOptions", message: `sharedBytes must be at least 64, got ${sharedBytes}` })
+  const capture = options.output === "capture"
+  const progName = options.progName ?? "luasock"
+  const env: Record<string, string> = {}
+  for (const [k, v] of Object.entries(options.env ?? process.env)) if (v !== undefined) env[k] = v
+
+  const scriptId = nextScriptId++
+  const control = new SharedArrayBuffer(Ctl.Size * 4)
+  const data = new SharedArrayBuffer(sharedBytes)
+  const ctl = new Int32Array(control)
+  const writer = new Writer(new Uint8Array(data))
+  const channel = new MessageChannel()
+  const port: MessagePort = channel.port1
+
+  const input: WorkerInput = {
+    control,
+    data,
+    port: channel.port2,
+    hostNames: hosts.map(([name]) => name),
+    script: "file" in script
+      ? { file: script.file }
+      : {
+        source: typeof script.source === "string" ? encoder.encode(script.source) : script.source,
+        chunkName: script.name !== undefined ? `@${script.name}` : "=(source)",
+        scriptName: script.name ?? "(source)"
+      },
+    args: options.args ?? [],
+    progName,
+    env,
+    output: capture ? "capture" : "inherit",
+    stdin: options.stdin ?? "inherit",
+    spinMicros: options.spinMicros ?? defaultSpinMicros(),
+    builtinDir: options.builtinDir ?? builtinLuaDir
+  }
+
+  // ---- output and host-bug reports ----
+  const stdout: Array<Uint8Array> = []
+  const stderr: Array<Uint8Array> = []
+  const writeStderr = (text: string): void => {
+    if (capture) stderr.push(encoder.encode(text))
+    else process.stderr.write(text)
+  }
+  const reportHostError = options.onHostError ?? ((error: unknown, name: string) => {
+    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error)
+    writeStderr(`${progName}: host function '${name}' failed (a host bug): ${detail}\n`)
+  })
+
+  // ---- context and lifecycle ----
+  const abort = new AbortController()
+  const cleanups: Array<() => void | PromiseLike<void>> = []
+  let ended = false
+  const ctx: HostContext = {
+    scriptId,
+    state: new Map(),
+    signal: abort.signal,
+    onExit: (cleanup) => {
+      if (ended) {
+        void Promise.resolve().then(cleanup).catch((e: unknown) => reportHostError(e, "onExit"))
+      } else cleanups.push(cleanup)
+    }
+  }
+
+  let ready = false
+  let exitCode: number | undefined
+  let workerError: unknown
+  let killed = false
+  let resolveResult!: (r: RunResult) => void
+  let rejectResult!: (e: LuaRuntimeError) => void
+  const result = new Promise<RunResult>((resolve, reject) => {
+    resolveResult = resolve
+    rejectResult = reject
+  })
+  let resolveExited!: () => void
+  const exited = new Promise<void>((resolve) => (resolveExited = resolve))
+  let finishing: Promise<void> | undefined
+
+  // ---- host calls ----
+  const deliver = (): void => {
+    if (ended) return
+    if (writer.inShared) {
+      Atomics.store(ctl, Ctl.Length, writer.pos)
+      Atomics.store(ctl, Ctl.State, CallState.ReplyInline)
+    } else {
+      const bytes = writer.detach()
+      port.postMessage(bytes, [bytes.buffer as ArrayBuffer])
+      Atomics.store(ctl, Ctl.State, CallState.ReplyPort)
+    }
+    Atomics.notify(ctl, Ctl.State)
+  }
+  const replyError = (name: string, e: unknown): void => {
+    if (ended) return
+    writer.reset()
+    writer.u8(Status.Error)
+    if (e instanceof LuaError) {
+      writer.i32(e.level)
+      if (typeof e.luaMessage === "string") writer.text(e.luaMessage)
+      else writer.str(e.luaMessage, 0, e.luaMessage.length)
+    } else {
+      reportHostError(e, name)
+      writer.i32(0)
+      writer.text(`host function '${name}' failed: ${e instanceof Error ? e.message : String(e)}`)
+    }
+    deliver()
+  }
+  const replyOk = (name: string, values: unknown): void => {
+    if (ended) return
+    writer.reset()
+    writer.u8(Status.Ok)
+    try {
+      encodeValues(writer, values as ReadonlyArray<unknown>)
+    } catch (e) {
+      return replyError(name, e)
+    }
+    deliver()
+  }
+  const call = (bytes: Uint8Array): void => {
+    const r = new Reader(bytes)
+    const id = r.u32()
+    const entry = hosts[id]
+    if (entry === undefined) return replyError(`#${id}`, new Error(`no host function #${id}`))
+    const [name, fn] = entry as readonly [string, HostFunction]
+    let out: ReturnType<HostFunction>
+    try {
+      const args = decodeValues(r, r.u32())
+      out = fn(args, ctx)
+    } catch (e) {
+      return replyError(name, e)
+    }
+    if (isThenable(out)) {
+      Atomics.store(ctl, Ctl.State, CallState.Async)
+      out.then((v) => replyOk(name, v), (e: unknown) => replyError(name, e))
+    } else replyOk(name, out)
+  }
+
+  const onMessage = (m: number | Uint8Array | WorkerMessage): void => {
+    if (typeof m === "number") return call(new Uint8Array(data, 0, m))
+    if (m instanceof Uint8Array) return call(m)
+    switch (m.kind) {
+      case "ready":
+        ready = true
+        return
+      case "output":
+        ;(m.fd === 1 ? stdout : stderr).push(m.bytes)
+        return
+      case "exit":
+        if (exitCode === undefined) exitCode = m.code
+        void finish()
+        return
+    }
+  }
+  port.on("message", onMessage)
+
+  // ---- the worker ----
+  let worker: Worker
+  try {
+    worker = new Worker(workerUrl, {
+      workerData: input,
+      transferList: [channel.port2],
+      ...(options.resourceLimits !== undefined ? { resourceLimits: options.resourceLimits } : {})
+    })
+  } catch (e) {
+    port.close()
+    throw new LuaRuntimeError({ reason: "StartFailed", message: `cannot start the Lua worker (${workerUrl.href}): ${String(e)}`, cause: e })
+  }
+  liveWorkers++
+  worker.on("error", (e) => {
+    workerError = e
+  })
+  worker.on("exit", () => {
+    liveWorkers--
+    resolveExited()
+    void finish()
+  })
+
+  /** Once: stop the worker, run cleanups, settle `result`. */
+  const finish = (): Promise<void> => {
+    if (finishing !== undefined) return finishing
+    ended = true
+    finishing = (async () => {
+      abort.abort()
+      void worker.terminate()
+      await exited
+      // output the worker posted just before it died
+      for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) {
+        const msg = m.message as WorkerMessage
+        if (typeof msg === "object" && msg !== null && "kind" in msg) {
+          if (msg.kind === "output") (msg.fd === 1 ? stdout : stderr).push(msg.bytes)
+          else if (msg.kind === "exit" && exitCode === undefined) exitCode = msg.code
+        }
+      }
+      port.close()
+      for (let i = cleanups.length - 1; i >= 0; i--) {
+        try {
+          await cleanups[i]!()
+        } catch (e) {
+          reportHostError(e, "onExit")
+        }
+      }
+      cleanups.length = 0
+      if (killed) {
+        rejectResult(new LuaRuntimeError({ reason: "Interrupted", message: "the Lua script was interrupted" }))
+        return
+      }
+      if (exitCode === undefined && !ready) {
+        const detail = workerError instanceof Error ? workerError.message : String(workerError ?? "it exited")
+        rejectResult(new LuaRuntimeError({ reason: "StartFailed", message: `the Lua worker did not start: ${detail}`, cause: workerError }))
+        return
+      }
+      if (exitCode === undefined) {
+        const detail = workerError instanceof Error ? workerError.message : "the worker thread exited unexpectedly"
+        writeStderr(`${progName}: the Lua worker crashed: ${detail}\n`)
+        exitCode = 1
+      }
+      resolveResult(capture ? { exitCode, stdout: concatBytes(stdout), stderr: concatBytes(stderr) } : { exitCode })
+    })()
+    return finishing
+  }
+
+  const kill = (): Promise<void> => {
+    if (!ended) killed = true
+    return finish()
+  }
+
+  if (options.signal !== undefined) {
+    const signal = options.signal
+    if (signal.aborted) void kill()
+    else {
+      const onAbort = (): void => void kill()
+      signal.addEventListener("abort", onAbort, { once: true })
+      void exited.then(() => signal.removeEventListener("abort", onAbort))
+    }
+  }
+
+  return { scriptId, result, kill }
+}
+
+/**
+ * Runs a Lua file like `lua5.4 path args...`.
+ *
+ * @since 0.1.0
+ */
+export const runFile = (path: string, options?: RunOptions): Promise<RunResult> => {
+  try {
+    return start({ file: path }, options).result
+  } catch (e) {
+    return Promise.reject(e)
+  }
+}
+
+/**
+ * Runs Lua source text.
+ *
+ * @since 0.1.0
+ */
+export const runSource = (source: string | Uint8Array, options?: RunOptions & { readonly name?: string }): Promise<RunResult> => {
+  try {
+    return start(options?.name !== undefined ? { source, name: options.name } : { source }, options).result
+  } catch (e) {
+    return Promise.reject(e)
+  }
+}
