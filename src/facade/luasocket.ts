@@ -15,6 +15,7 @@ import * as ReadBuffer from "../core/ReadBuffer.js"
 import * as Select from "../core/Select.js"
 import { TcpSocket } from "../core/Tcp.js"
 import { UdpSocket } from "../core/Udp.js"
+import { receiveReady } from "../core/internal/receiveReady.js"
 import { ArgPositionError } from "./derive.js"
 import { extraConstants, extras } from "./luasocketExtras.js"
 import {
@@ -413,16 +414,17 @@ const tcpMethods: Array<Fn<LuaTcp>> = [
     waits: true,
     doc: "Receives a line (`*l`, CRs dropped), everything until close (`*a`) or n bytes, within the timeout.",
     run: (s, [pat, prefix], env) => {
-      const now = s.core.receivePoll(pat, prefix)
-      if (now !== undefined) {
-        s.account()
-        return now instanceof Uint8Array ? [env.codec.bytes(now)] : receiveFailure(env)(now)
-      }
-      return op(
-        s.core.receive(pat, prefix),
-        (data) => (s.account(), receiveResults(env)(data)),
-        (e) => (s.account(), receiveFailure(env)(e))
-      )
+      const ok = (data: Uint8Array) => (s.account(), receiveResults(env)(data))
+      const failed = (e: NetError.NetError) => (s.account(), receiveFailure(env)(e))
+      // buffered: no Effect at all; no timeout: woken by the socket's readiness; else the core's receive
+      const r = receiveReady(s.core, pat, prefix, undefined, () =>
+        Promise.resolve(runOp(s.core.receive(pat, prefix))).then((x) => (Either.isRight(x) ? x.right : Promise.reject(x.left))))
+      if (r instanceof Uint8Array) return ok(r)
+      if (!("promise" in r)) return failed(r)
+      return r.promise.then(ok, (e) => {
+        if (NetError.isNetError(e)) return failed(e)
+        throw e
+      })
     }
   },
   {
