@@ -27,6 +27,8 @@ export type Receiver = Pick<TcpSocket, "receive" | "receivePoll" | "onReady" | "
 export interface PendingReceive {
   readonly promise: Promise<Uint8Array>
   readonly cancel: () => void
+  /** The wait is `fallback` itself (a time limit was set), which handles its own cancellation. */
+  readonly viaFallback: boolean
 }
 
 export const receiveReady = (
@@ -38,7 +40,7 @@ export const receiveReady = (
 ): Uint8Array | NetError | PendingReceive => {
   const now = socket.receivePoll(pattern, prefix)
   if (now !== undefined) return now
-  if (policy !== undefined || !Timeout.isInfinite(socket.timeout)) return { promise: fallback(), cancel: () => {} }
+  if (policy !== undefined || !Timeout.isInfinite(socket.timeout)) return { promise: fallback(), cancel: () => {}, viaFallback: true }
   let off: () => void = () => {}
   const promise = new Promise<Uint8Array>((resolve, reject) => {
     off = socket.onReady(() => {
@@ -50,5 +52,5 @@ export const receiveReady = (
       else reject(next)
     })
   })
-  return { promise, cancel: () => off() }
+  return { promise, cancel: () => off(), viaFallback: false }
 }

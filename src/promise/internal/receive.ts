@@ -22,7 +22,7 @@ export const receive = (
   const r = receiveReady(socket, pattern, prefix, policy, () => run(socket.receive(pattern, prefix, policy), signal))
   if (r instanceof Uint8Array) return Promise.resolve(r)
   if (!("promise" in r)) return Promise.reject(r)
-  if (signal === undefined) return r.promise
+  if (signal === undefined || r.viaFallback) return r.promise
   return new Promise<Uint8Array>((resolve, reject) => {
     const onAbort = () => {
       r.cancel()
