@@ -112,7 +112,7 @@ end
 
 local transitions = { connect = true, setpeername = true, listen = true, bind = true, setsockname = true }
 
-local function makefunction(facade, meta, ismethod, typename, post)
+local function makefunction(facade, meta, ismethod, typename, post, before)
   local call = host[ismethod and (facade .. ":" .. typename .. "." .. meta.name) or (facade .. "." .. meta.name)]
   if call == nil then error("no host function for " .. facade .. " " .. meta.name) end
   local fname = meta.name
@@ -121,6 +121,7 @@ local function makefunction(facade, meta, ismethod, typename, post)
     if objects then
       return cfunction(function(self, ...)
         flushdead()
+        if before then before(self) end
         local n, a, b, c, d, e = call(idof(self), ...)
         if n == -1 then error(argmessage(a, b, c, true, getinfo(INFO, "n")), LEVEL) end
         return objectresults(facade, n, a, b, c, d, e)
@@ -130,6 +131,7 @@ local function makefunction(facade, meta, ismethod, typename, post)
       -- calls that may change the object's class (master -> client / server, udp connect):
       -- its metatable follows, as LuaSocket's objects change metatable
       return cfunction(function(self, ...)
+        if before then before(self) end
         local id = idof(self)
         local n, a, b, c, d, e = call(id, ...)
         if n == -1 then error(argmessage(a, b, c, true, getinfo(INFO, "n")), LEVEL) end
@@ -137,6 +139,20 @@ local function makefunction(facade, meta, ismethod, typename, post)
         if mt then setmeta(self, mt) end
         if n == 1 then return a elseif n == 2 then return a, b elseif n == 3 then return a, b, c end
         return unpack({ a, b, c, d, e }, 1, n)
+      end)
+    end
+    if before then
+      return cfunction(function(self, ...)
+        before(self)
+        local n, a, b, c, d, e = call(idof(self), ...)
+        if n == 1 then return a
+        elseif n == 3 then return a, b, c
+        elseif n == 2 then return a, b
+        elseif n == 0 then return
+        elseif n == -1 then error(argmessage(a, b, c, true, getinfo(INFO, "n")), LEVEL)
+        elseif n == 4 then return a, b, c, d
+        elseif n == 5 then return a, b, c, d, e
+        else return unpack(a, 1, n) end
       end)
     end
     return cfunction(function(self, ...)
@@ -202,8 +218,10 @@ local built = {}
 
 -- The module table of facade `name` (cached), without the Lua-defined (native) functions.
 -- `post[fname]` post-processes a function's results (inside the wrapper, so that errors
--- it raises still point at the caller).
-function M.load(name, post)
+-- it raises still point at the caller). `hooks.before[type](self)` runs at the start of
+-- every method of that type; `hooks.overrides[type][method](hostfunction)` returns the Lua
+-- function that implements the method instead (wrapped like the others).
+function M.load(name, post, hooks)
   if built[name] then return built[name] end
   local meta = assert(host["facade.meta"](name))
   local ns = {}
@@ -215,7 +233,15 @@ function M.load(name, post)
   local function gc(self) dead[#dead + 1] = ids[self] end
   for typename, methods in pairs(meta.types) do
     local fns = {}
-    for _, m in ipairs(methods) do fns[m.name] = makefunction(name, m, true, typename) end
+    local before = hooks and hooks.before and hooks.before[typename]
+    local overrides = hooks and hooks.overrides and hooks.overrides[typename] or {}
+    for _, m in ipairs(methods) do
+      if overrides[m.name] then
+        fns[m.name] = cfunction(overrides[m.name](host[name .. ":" .. typename .. "." .. m.name]))
+      else
+        fns[m.name] = makefunction(name, m, true, typename, nil, before)
+      end
+    end
     -- one metatable per class, as LuaSocket's: __name is the class, __index holds the
     -- methods and `class`, and each group the class belongs to is a true field
     local info = meta.classes[typename]

@@ -2,7 +2,53 @@
 -- function and method calls the Effect core on the host (see src/lua/facadeHost.ts).
 local facade = require "luasock.facade"
 local host = require "luasock.host"
-local core = facade.load("luasocket")
+
+-- Batched line reads: after a successful receive("*l") the host also hands over the complete
+-- lines it has already buffered (one raw block, LFs and CRs kept); later *l receives are
+-- served from it without a host call. Before any other method runs on the socket, what is left
+-- goes back to the host (unreceive), so every other call sees exactly LuaSocket's state.
+local queues = setmetatable({}, { __mode = "k" })
+local receivelines = host["luasocket:tcp.receivelines"]
+local unreceive = host["luasocket:tcp.unreceive"]
+local find, gsub, sub = string.find, string.gsub, string.sub
+
+local function flush(self)
+  local q = queues[self]
+  queues[self] = nil
+  local rest = sub(q.block, q.pos)
+  if #rest > 0 then unreceive(facade.idof(self), rest) end
+end
+
+local function before(self)
+  if queues[self] ~= nil then flush(self) end
+end
+
+local function receive(self, pattern, prefix)
+  local q = queues[self]
+  if q ~= nil then
+    local ptype, xtype = type(pattern), type(prefix)
+    if (pattern == nil or (ptype == "string" and sub(pattern, 1, 2) == "*l"))
+      and (prefix == nil or xtype == "string" or xtype == "number") then
+      local block, pos = q.block, q.pos
+      local nl = find(block, "\n", pos, true)
+      local line = sub(block, pos, nl - 1)
+      if nl == #block then queues[self] = nil else q.pos = nl + 1 end
+      if find(line, "\r", 1, true) then line = gsub(line, "\r", "") end
+      if prefix ~= nil then line = prefix .. line end
+      return line, nil, nil
+    end
+    flush(self)
+  end
+  local n, a, b, c, d = receivelines(facade.idof(self), pattern, prefix)
+  if n == -1 then facade.raise(a, b, "receive", true) end
+  if n == 4 then queues[self] = { block = d, pos = 1 } end
+  return a, b, c
+end
+
+local core = facade.load("luasocket", nil, {
+  before = { tcp = before },
+  overrides = { tcp = { receive = function() return receive end } },
+})
 
 local idof = facade.idof
 local rawselect = facade.hostfunction("luasocket", "select")
@@ -25,6 +71,7 @@ local function collect(list, argn, reading)
   local ids, back, ready = {}, {}, {}
   for _, item in ipairs(list) do
     local id = idof(item) or nil
+    if id ~= nil and queues[item] ~= nil then flush(item) end
     if id ~= nil then
       if back[id] == nil then ids[#ids + 1] = { __sock = id }; back[id] = item end
     elseif type(item) == "table" or type(item) == "userdata" then

@@ -573,6 +573,28 @@ export class ReadBuffer {
   }
 
   /**
+   * Takes the complete lines that are buffered now, as one block of raw bytes (up to and
+   * including the last LF within about `maxBytes`; CRs kept), without waiting; empty when no
+   * line is complete. For a reader that serves later `*l` receives itself (the Lua runtime)
+   * and gives back what it did not use with `unshift`.
+   */
+  takeLines(maxBytes: number): Uint8Array {
+    const limit = Math.min(this.end, this.start + Math.max(1, maxBytes))
+    const lf = this.storage.subarray(this.start, limit).lastIndexOf(LF)
+    if (lf === -1) return EMPTY
+    const to = this.start + lf + 1
+    const block = Buffer.from(this.storage.subarray(this.start, to)) // a copy: the storage is reused
+    this.advance(to)
+    return block
+  }
+
+  /** Puts `data` back in front of what is buffered (it will be received first). */
+  unshift(data: Uint8Array): void {
+    if (data.length === 0) return
+    this.unread({ pattern: { _tag: "All" }, prefix: EMPTY, acc: [data], accLength: data.length, scanned: 0, taken: 0, seen: this.events })
+  }
+
+  /**
    * Copies what is buffered (at most `target.length` bytes) into `target` now:
    * the count, the typed error when nothing is buffered and the stream has ended
    * (Closed, or the transport's error), or `undefined` when it would have to wait.

@@ -303,6 +303,20 @@ export class TcpSocket extends SocketBase {
     return { arrived: this.readBuffer?.received ?? 0, buffered: this.readBuffer?.length ?? 0 }
   }
 
+  /**
+   * The complete lines buffered now, as one raw block (LF and CRs kept), taken without waiting: for a
+   * reader that serves later `*l` receives itself (the Lua runtime batches line reads).
+   * What it does not use goes back with `unshift`.
+   */
+  takeLines(maxBytes: number): Uint8Array {
+    return this.readBuffer?.takeLines(maxBytes) ?? new Uint8Array(0)
+  }
+
+  /** Puts bytes back in front of the receive buffer (see `takeLines`). */
+  unshift(data: Uint8Array): void {
+    this.readBuffer?.unshift(data)
+  }
+
   /** `bind` has recorded a local address (a master) or the socket is open. */
   get hasAddress(): boolean {
     return this.bound !== undefined || this.socket !== undefined || this.server !== undefined

@@ -149,6 +149,7 @@ export const installMethods = (spec: FacadeSpec, typeName: string, proto: object
   const table = index.methods.get(typeName)
   if (table === undefined) throw new Error(`${spec.name}: no object type ${typeName}`)
   for (const [name, fn] of table) {
+    if (fn.hidden) continue
     Object.defineProperty(proto, name, {
       configurable: true,
       writable: true,
@@ -177,7 +178,7 @@ export const namespace = (spec: FacadeSpec, env: Env): Record<string, unknown> =
     t[parts[parts.length - 1]!] = value
   }
   for (const c of spec.constants) place(c.name, c.value)
-  for (const [name, fn] of index.functions) place(name, (...args: Array<unknown>) => tsCall(index, fn, undefined, args, env))
+  for (const [name, fn] of index.functions) if (!fn.hidden) place(name, (...args: Array<unknown>) => tsCall(index, fn, undefined, args, env))
   return ns
 }
 

@@ -82,6 +82,7 @@ export const generateTypes = (spec: FacadeSpec): string => {
     out += `export interface ${pascal(t.name)} extends FacadeObjectLike {\n`
     for (const f of t.fields ?? []) out += `${jsdoc(f.doc, "  ")}  readonly ${prop(f.name)}: ${tsType(spec, f.type, false)}\n`
     for (const [name, fn] of [...index.methods.get(t.name)!].sort(([a], [b]) => a.localeCompare(b))) {
+      if (fn.hidden) continue
       out += jsdoc(`${fn.self}: ${fn.doc}`, "  ")
       out += `  ${prop(name)}(${paramList(spec, fn)}): ${resultType(spec, fn)}\n`
     }
@@ -104,6 +105,7 @@ export const generateTypes = (spec: FacadeSpec): string => {
   }
   for (const c of spec.constants) place(c.name, `${jsdoc(c.doc, "")}readonly ${prop(c.name.slice(c.name.lastIndexOf(".") + 1))}: ${c.type === "table" ? "Readonly<Record<string, any>>" : tsType(spec, c.type, false)}`)
   for (const [name, fn] of index.functions) {
+    if (fn.hidden) continue
     const short = name.slice(name.lastIndexOf(".") + 1)
     place(name, `${jsdoc(fn.doc, "")}${prop(short)}(${paramList(spec, fn)}): ${resultType(spec, fn)}`)
   }
@@ -129,6 +131,7 @@ const rets = (rs: ReadonlyArray<Ret> | undefined): string => (rs === undefined ?
 /** The reference page of a facade (markdown). @since 0.1.0 */
 export const generateDocs = (spec: FacadeSpec): string => {
   const index = indexOf(spec)
+  const hidden: Array<string> = []
   let out = `# \`${spec.name}\` facade reference\n\n`
   out += `<!-- Generated from the spec in src/facade by src/facade/generate.ts: do not edit, run \`npm run generate\`. -->\n\n`
   out += `${spec.doc}\n\nLua module: \`require "${spec.module}"\`. Numbers in tables are Lua ${spec.numbers}s.\n`
@@ -162,6 +165,7 @@ export const generateDocs = (spec: FacadeSpec): string => {
     }
     out += "\n"
   }
+  if (hidden.length > 0) out += `## Lua runtime helpers (not part of the API)\n\nHost functions the Lua modules call; no TypeScript method, not in the Lua metatables.\n\n${hidden.join("\n")}\n\n`
   if (spec.limits && spec.limits.length > 0) out += `## On Node.js\n\n${spec.limits.map((l) => `- ${l}`).join("\n")}\n`
   return out
 }

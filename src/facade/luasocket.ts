@@ -47,13 +47,13 @@ export class LuaTcp extends FacadeObject {
   /**
    * What LuaSocket's own 8 KiB buffer would have fetched from the kernel so far. Node reads
    * eagerly, so the core buffers everything that arrived; LuaSocket fetches (up to 8192
-   * bytes, when its buffer is empty) only as a receive needs. This model gives `dirty()`,
-   * select's dirty-first order and getstats' received count as LuaSocket's.
+   * bytes, when its buffer is empty) only as a receive needs. This model gives `dirty()` and
+   * select's dirty-first order as LuaSocket's.
    */
   fetched = 0
   receivedOffset = 0
-  /** Bytes the receives consumed so far. */
-  private get consumed(): number {
+  /** Bytes the receives consumed so far (LuaSocket's getstats counts these as received). */
+  get consumed(): number {
     const a = this.core.arrival
     return a.arrived - a.buffered
   }
@@ -313,6 +313,21 @@ const receiveResults = (env: Env) => (data: Uint8Array): Results => [env.codec.b
 const receiveFailure = (env: Env) => (e: NetError.NetError): Results => [undefined, NetError.luaMessage(e), env.codec.bytes(e.partial ?? EMPTY)]
 const EMPTY = new Uint8Array(0)
 
+/** tcp receive: no Effect when buffered, readiness when no timeout is set, else the core's receive. */
+const receiveRun = (s: LuaTcp, pat: ReadBuffer.Pattern, prefix: Uint8Array | undefined, env: Env): Results | Promise<Results> => {
+  const ok = (data: Uint8Array) => (s.account(), receiveResults(env)(data))
+  const failed = (e: NetError.NetError) => (s.account(), receiveFailure(env)(e))
+  // buffered: no Effect at all; no timeout: woken by the socket's readiness; else the core's receive
+  const r = receiveReady(s.core, pat, prefix, undefined, () =>
+    Promise.resolve(runOp(s.core.receive(pat, prefix))).then((x) => (Either.isRight(x) ? x.right : Promise.reject(x.left))))
+  if (r instanceof Uint8Array) return ok(r)
+  if (!("promise" in r)) return failed(r)
+  return r.promise.then(ok, (e) => {
+    if (NetError.isNetError(e)) return failed(e)
+    throw e
+  })
+}
+
 // ---- TCP methods ---------------------------------------------------------------------------
 
 const tcpMethods: Array<Fn<LuaTcp>> = [
@@ -367,7 +382,7 @@ const tcpMethods: Array<Fn<LuaTcp>> = [
     doc: "Bytes received, bytes sent, seconds since creation.",
     run: (s) => {
       const st = s.core.getStats()
-      return [s.fetched + s.receivedOffset, st.sent, st.age]
+      return [s.consumed + s.receivedOffset, st.sent, st.age]
     }
   },
   {
@@ -382,7 +397,7 @@ const tcpMethods: Array<Fn<LuaTcp>> = [
     doc: "Resets the counters (an omitted one keeps its value).",
     run: (s, [r, se, a]) => {
       const now = s.core.getStats()
-      if (r !== undefined) s.receivedOffset = r - s.fetched
+      if (r !== undefined) s.receivedOffset = r - s.consumed
       s.core.setStats(now.received, se ?? now.sent, a ?? now.age)
       return ONE
     }
@@ -413,19 +428,7 @@ const tcpMethods: Array<Fn<LuaTcp>> = [
     arity: 3,
     waits: true,
     doc: "Receives a line (`*l`, CRs dropped), everything until close (`*a`) or n bytes, within the timeout.",
-    run: (s, [pat, prefix], env) => {
-      const ok = (data: Uint8Array) => (s.account(), receiveResults(env)(data))
-      const failed = (e: NetError.NetError) => (s.account(), receiveFailure(env)(e))
-      // buffered: no Effect at all; no timeout: woken by the socket's readiness; else the core's receive
-      const r = receiveReady(s.core, pat, prefix, undefined, () =>
-        Promise.resolve(runOp(s.core.receive(pat, prefix))).then((x) => (Either.isRight(x) ? x.right : Promise.reject(x.left))))
-      if (r instanceof Uint8Array) return ok(r)
-      if (!("promise" in r)) return failed(r)
-      return r.promise.then(ok, (e) => {
-        if (NetError.isNetError(e)) return failed(e)
-        throw e
-      })
-    }
+    run: (s, [pat, prefix], env) => receiveRun(s, pat, prefix, env)
   },
   {
     name: "send",
@@ -445,6 +448,40 @@ const tcpMethods: Array<Fn<LuaTcp>> = [
     returns: R.one,
     doc: "Shuts down one or both directions.",
     run: (s, [how]) => op(s.core.shutdown(how), () => ONE)
+  },
+  {
+    name: "receivelines",
+    hidden: true,
+    self: "tcp{client}",
+    params: [
+      { name: "pattern", type: '"*l"|"*a"|number', optional: true, decode: decodePattern },
+      { name: "prefix", type: "string", optional: true, decode: optBytes }
+    ],
+    returns: [{ name: "data", type: "string" }, { name: "nil", type: "nil" }, { name: "nil", type: "nil" }, { name: "lines", type: "string" }],
+    failure: [{ name: "nil", type: "nil" }, { name: "err", type: "string" }, { name: "partial", type: "string" }],
+    arity: 3,
+    waits: true,
+    doc: "Runtime helper: `receive`, and after a line also the complete lines already buffered (one raw block: LFs and CRs kept), which the Lua module serves to later `*l` receives and gives back with `unreceive` before any other call.",
+    run: (s, [pat, prefix], env) =>
+      mapResult(receiveRun(s, pat, prefix, env), (r) => {
+        if (r[0] === undefined || pat._tag !== "Line") return r
+        const lines = s.core.takeLines(256 * 1024)
+        if (lines.length === 0) return r
+        s.account()
+        return [r[0], undefined, undefined, env.codec.bytes(lines)]
+      })
+  },
+  {
+    name: "unreceive",
+    hidden: true,
+    self: "tcp{client}",
+    params: [P.data],
+    returns: [],
+    doc: "Runtime helper: puts bytes back in front of the receive buffer (the lines `receivelines` handed out and the script did not use).",
+    run: (s, [data]) => {
+      s.core.unshift(data)
+      return []
+    }
   }
 ]
 

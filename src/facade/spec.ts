@@ -242,6 +242,12 @@ export interface Fn<Self = unknown> {
    * `try`, `protect`, `sink`, `source`); `run` is the TypeScript facade's version.
    */
   readonly luaNative?: boolean
+  /**
+   * Not part of the library's API: a helper the Lua runtime's modules call (registered as
+   * a host function only; no TypeScript method, not in the Lua metatables, listed apart in
+   * the docs).
+   */
+  readonly hidden?: boolean
   readonly doc: string
   readonly run: (self: Self, args: Array<any>, env: Env) => Results | Promise<Results>
 }

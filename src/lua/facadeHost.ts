@@ -194,7 +194,7 @@ const metaOf = (spec: FacadeSpec): LuaValue => {
   const types: Record<string, LuaValue> = {}
   const classes: Record<string, LuaValue> = {}
   for (const t of spec.types) {
-    types[t.name] = [...index.methods.get(t.name)!].map(([name, fn]) => fnMeta(name, fn))
+    types[t.name] = [...index.methods.get(t.name)!].filter(([, fn]) => fn.hidden !== true).map(([name, fn]) => fnMeta(name, fn))
     classes[t.name] = { classes: t.classes.slice(), groups: Object.fromEntries(Object.entries(t.groups).map(([g, cs]) => [g, cs.slice()])) }
   }
   return {
