@@ -40,10 +40,26 @@ import {
 
 // ---- objects -------------------------------------------------------------------------------
 
-/** A LuaSocket TCP object over the core's `TcpSocket`. @since 0.1.0 */
-export class LuaTcp extends FacadeObject {
+/** What LuaSocket's TCP and UDP objects share: the core socket, the class, tostring, raw timeouts. @since 0.1.0 */
+export abstract class LuaObject<C extends TcpSocket | UdpSocket> extends FacadeObject {
   /** block, total as given to settimeout (LuaSocket's gettimeout returns them raw). */
   timeouts: ReadonlyArray<number> = [-1, -1]
+  constructor(env: Env, readonly core: C) {
+    super(env)
+  }
+  get className(): string {
+    return this.core.className
+  }
+  tostring(): string {
+    return `${this.className}: 0x${this.address.toString(16)}`
+  }
+  dispose(): void {
+    this.core.closeNow()
+  }
+}
+
+/** A LuaSocket TCP object over the core's `TcpSocket`. @since 0.1.0 */
+export class LuaTcp extends LuaObject<TcpSocket> {
   /**
    * What LuaSocket's own 8 KiB buffer would have fetched from the kernel so far. Node reads
    * eagerly, so the core buffers everything that arrived; LuaSocket fetches (up to 8192
@@ -69,8 +85,8 @@ export class LuaTcp extends FacadeObject {
   }
   /** What select watches: the core socket, with LuaSocket's notion of dirty. */
   readonly selectable: Select.Selectable
-  constructor(env: Env, readonly core: TcpSocket) {
-    super(env)
+  constructor(env: Env, core: TcpSocket) {
+    super(env, core)
     const me = this
     this.selectable = {
       get isClosed() {
@@ -91,35 +107,12 @@ export class LuaTcp extends FacadeObject {
   get typeName(): string {
     return "tcp"
   }
-  get className(): string {
-    return this.core.className
-  }
-  tostring(): string {
-    return `${this.className}: 0x${this.address.toString(16)}`
-  }
-  dispose(): void {
-    this.core.closeNow()
-  }
 }
 
 /** A LuaSocket UDP object over the core's `UdpSocket`. @since 0.1.0 */
-export class LuaUdp extends FacadeObject {
-  /** block, total as given to settimeout. */
-  timeouts: ReadonlyArray<number> = [-1, -1]
-  constructor(env: Env, readonly core: UdpSocket) {
-    super(env)
-  }
+export class LuaUdp extends LuaObject<UdpSocket> {
   get typeName(): string {
     return "udp"
-  }
-  get className(): string {
-    return this.core.className
-  }
-  tostring(): string {
-    return `${this.className}: 0x${this.address.toString(16)}`
-  }
-  dispose(): void {
-    this.core.closeNow()
   }
 }
 
