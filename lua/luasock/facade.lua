@@ -123,7 +123,7 @@ local function makefunction(facade, meta, ismethod, typename, post, before)
         flushdead()
         if before then before(self) end
         local n, a, b, c, d, e = call(idof(self), ...)
-        if n == -1 then error(argmessage(a, b, c, true, getinfo(INFO, "n")), LEVEL) end
+        if n == -1 then error(argmessage(a, b, c, true, getinfo(INFO, "n")), d and 0 or LEVEL) end
         return objectresults(facade, n, a, b, c, d, e)
       end)
     end
@@ -134,7 +134,7 @@ local function makefunction(facade, meta, ismethod, typename, post, before)
         if before then before(self) end
         local id = idof(self)
         local n, a, b, c, d, e = call(id, ...)
-        if n == -1 then error(argmessage(a, b, c, true, getinfo(INFO, "n")), LEVEL) end
+        if n == -1 then error(argmessage(a, b, c, true, getinfo(INFO, "n")), d and 0 or LEVEL) end
         local mt = metatables[facade .. ":" .. tostring(host["facade.class"](id))]
         if mt then setmeta(self, mt) end
         if n == 1 then return a elseif n == 2 then return a, b elseif n == 3 then return a, b, c end
@@ -149,7 +149,7 @@ local function makefunction(facade, meta, ismethod, typename, post, before)
         elseif n == 3 then return a, b, c
         elseif n == 2 then return a, b
         elseif n == 0 then return
-        elseif n == -1 then error(argmessage(a, b, c, true, getinfo(INFO, "n")), LEVEL)
+        elseif n == -1 then error(argmessage(a, b, c, true, getinfo(INFO, "n")), d and 0 or LEVEL)
         elseif n == 4 then return a, b, c, d
         elseif n == 5 then return a, b, c, d, e
         else return unpack(a, 1, n) end
@@ -161,7 +161,7 @@ local function makefunction(facade, meta, ismethod, typename, post, before)
       elseif n == 3 then return a, b, c
       elseif n == 2 then return a, b
       elseif n == 0 then return
-      elseif n == -1 then error(argmessage(a, b, c, true, getinfo(INFO, "n")), LEVEL)
+      elseif n == -1 then error(argmessage(a, b, c, true, getinfo(INFO, "n")), d and 0 or LEVEL)
       elseif n == 4 then return a, b, c, d
       elseif n == 5 then return a, b, c, d, e
       else return unpack(a, 1, n) end
@@ -177,7 +177,7 @@ local function makefunction(facade, meta, ismethod, typename, post, before)
     else
       n, a, b, c, d, e = call(...)
     end
-    if n == -1 then error(argmessage(a, b, fname:match("[^.]*$"), false, getinfo(INFO, "n")), LEVEL) end
+    if n == -1 then error(argmessage(a, b, fname:match("[^.]*$"), false, getinfo(INFO, "n")), d and 0 or LEVEL) end
     if post then return post(objectresults(facade, n, a, b, c, d, e)) end
     if objects then return objectresults(facade, n, a, b, c, d, e) end
     if n == 1 then return a

@@ -108,7 +108,7 @@ const pad = (r: Results, n: number): Results => {
 /** `ArgError` thrown by `run` for argument `at` (0-based param index) -> `LuaRaise`; `PlainRaise` likewise. */
 const translate = (e: unknown, name: string, method: boolean): unknown => {
   if (e instanceof ArgPositionError) return new LuaRaise(name, e.reason, e.at + (method ? 2 : 1), method)
-  if (e instanceof PlainRaise) return new LuaRaise(name, e.reason, undefined, method)
+  if (e instanceof PlainRaise) return new LuaRaise(name, e.reason, undefined, method, e.bare)
   return e
 }
 

@@ -176,7 +176,7 @@ const NONE: Results = []
 
 /** Raises the errno name of a core error; a would-block wait (timeout 0) is `EAGAIN`. */
 const raise = (e: NetError.NetError, wouldBlock = false): never => {
-  throw new PlainRaise(wouldBlock && e._tag === "Timeout" ? "EAGAIN" : errnoName(e))
+  throw new PlainRaise(wouldBlock && e._tag === "Timeout" ? "EAGAIN" : errnoName(e), true)
 }
 
 /** Runs a core op: its value through `onOk`, its failure raised as an errno name. */
@@ -185,7 +185,7 @@ const run = <A>(effect: Effect.Effect<A, NetError.NetError>, onOk: (a: A) => Res
 
 /** lunatik checks the object is still open before every call. */
 const live = <S extends Any>(s: S): S => {
-  if (s.core.isClosed) throw new PlainRaise("EBADF")
+  if (s.core.isClosed) throw new PlainRaise("EBADF", true)
   return s
 }
 
@@ -283,7 +283,7 @@ const common = (self: string, style: Style): Array<Fn<Any>> => [
     doc: "The peer's address. Raises `ENOTCONN` when not connected.",
     run: (s) => {
       const a = live(s).core.getPeerName()
-      if (Either.isLeft(a)) throw new PlainRaise("ENOTCONN")
+      if (Either.isLeft(a)) throw new PlainRaise("ENOTCONN", true)
       return [ipOut(style, a.right.address), a.right.port]
     }
   }
@@ -349,7 +349,7 @@ const tcpMethods = (self: string, style: Style): Array<Fn<Stream>> => [
     run: (s, [msg, addr, port]) => {
       destination(addr, port)
       const core = live(s).core
-      if (core.kind !== "client") throw new PlainRaise("EPIPE")
+      if (core.kind !== "client") throw new PlainRaise("EPIPE", true)
       return run(core.send(msg), (n) => [n])
     }
   },
@@ -362,7 +362,7 @@ const tcpMethods = (self: string, style: Style): Array<Fn<Stream>> => [
     doc: 'Up to `len` bytes, waiting while none are buffered; `""` at the end of the stream. `from`: also the peer\'s IP (integer) and port. `msg.WAITALL`: `len` bytes (fewer at the end); `msg.DONTWAIT`: raises `EAGAIN` instead of waiting.',
     run: (s, [len, flags, from], env) => {
       const core = live(s).core
-      if (core.kind !== "client") throw new PlainRaise("ENOTCONN")
+      if (core.kind !== "client") throw new PlainRaise("ENOTCONN", true)
       const peer = (): Results => {
         if (!from) return NONE
         const p = core.getPeerName()
@@ -374,7 +374,7 @@ const tcpMethods = (self: string, style: Style): Array<Fn<Stream>> => [
       const pattern = flags.has("WAITALL") ? ReadBuffer.exactly(len) : ReadBuffer.available(Math.min(len, MAX_RECEIVE))
       if (flags.has("DONTWAIT")) {
         const now = core.receivePoll(pattern) ?? (flags.has("WAITALL") ? core.receivePoll(ReadBuffer.available(len)) : undefined)
-        if (now === undefined) throw new PlainRaise("EAGAIN")
+        if (now === undefined) throw new PlainRaise("EAGAIN", true)
         return now instanceof Uint8Array ? ok(now) : atEnd(now)
       }
       return op(core.receive(pattern), ok, atEnd)
@@ -400,7 +400,7 @@ const datagram = (s: InetUdp, len: number, nonblocking: boolean): Effect.Effect<
 const udpReceive = (s: InetUdp, len: number, flags: ReadonlySet<string>, onOk: (d: Datagram) => Results): Results | Promise<Results> => {
   const nonblocking = flags.has("DONTWAIT")
   const effect = datagram(live(s), len, nonblocking)
-  if (effect === undefined) throw new PlainRaise("ENOTCONN")
+  if (effect === undefined) throw new PlainRaise("ENOTCONN", true)
   return run(effect, onOk, nonblocking)
 }
 
@@ -435,10 +435,10 @@ const udpMethods: Array<Fn<InetUdp>> = [
       const to = destination(addr, port)
       const core = live(s).core
       if (to === undefined) {
-        if (core.kind !== "connected") throw new PlainRaise("EDESTADDRREQ")
+        if (core.kind !== "connected") throw new PlainRaise("EDESTADDRREQ", true)
         return run(core.send(msg), (n) => [n])
       }
-      if (core.kind === "connected") throw new PlainRaise("EISCONN")
+      if (core.kind === "connected") throw new PlainRaise("EISCONN", true)
       return run(core.sendto(msg, to.ip, to.port), (n) => [n])
     }
   },
@@ -467,10 +467,10 @@ const udpMethods: Array<Fn<InetUdp>> = [
 
 /** `socket.new(AF_INET, type, proto)`: the object for a type and protocol, or the kernel's errno. */
 const open = (env: Env, type: number, proto: number): InetTcp | InetUdp => {
-  if (type < 0 || type >= 11) throw new PlainRaise("EINVAL")
+  if (type < 0 || type >= 11) throw new PlainRaise("EINVAL", true)
   if (type === SOCK.STREAM && (proto === IPPROTO.IP || proto === IPPROTO.TCP)) return new InetTcp(env, new TcpSocket({ family: "inet" }))
   if (type === SOCK.DGRAM && (proto === IPPROTO.IP || proto === IPPROTO.UDP)) return new InetUdp(env, new UdpSocket({ family: "inet" }))
-  throw new PlainRaise(type === SOCK.STREAM || type === SOCK.DGRAM ? "EPROTONOSUPPORT" : "ESOCKTNOSUPPORT")
+  throw new PlainRaise(type === SOCK.STREAM || type === SOCK.DGRAM ? "EPROTONOSUPPORT" : "ESOCKTNOSUPPORT", true)
 }
 
 const created: ReadonlyArray<Ret> = [{ name: "socket", type: "inet.tcp|inet.udp" }]

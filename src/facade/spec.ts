@@ -75,7 +75,9 @@ export class LuaRaise extends Error {
     readonly fn: string,
     readonly reason: string,
     readonly arg: number | undefined,
-    readonly method: boolean
+    readonly method: boolean,
+    /** Raised without a position (the error value alone). */
+    readonly bare = false
   ) {
     super(formatRaise(fn, reason, arg, method))
     this.name = "LuaRaise"
@@ -105,7 +107,8 @@ export class ArgError extends Error {
 
 /** Raise a Lua error that is not about one argument (`select failed`, ...). @since 0.1.0 */
 export class PlainRaise extends Error {
-  constructor(readonly reason: string) {
+  /** `bare`: raised as the value alone, with no position (lunatik's `lua_error` of an errno name). */
+  constructor(readonly reason: string, readonly bare = false) {
     super(reason)
   }
 }

@@ -136,10 +136,10 @@ const encode = (fn: Fn<any>, spec: FacadeSpec, r: Results, objs: Objects): Array
   return out
 }
 
-const raise = (e: LuaRaise): Array<LuaValue> => [-1n, e.reason, e.arg === undefined ? undefined : BigInt(e.arg), e.fn]
+const raise = (e: LuaRaise): Array<LuaValue> => [-1n, e.reason, e.arg === undefined ? undefined : BigInt(e.arg), e.fn, e.bare]
 
 /** Whether an entry's arguments may hold objects (tables: select's lists). */
-const takesTables = (fn: Fn<any>): boolean => fn.params.some((p) => p.type === "table" || p.type.includes("{"))
+const takesTables = (fn: Fn<any>): boolean => fn.params.some((p) => p.type.split("|").includes("table") || p.type.includes("{"))
 
 const hostFor = (spec: FacadeSpec, fn: Fn<any>, method: boolean): HostFunction => {
   const index = indexOf(spec)
@@ -183,8 +183,9 @@ const metaOf = (spec: FacadeSpec): LuaValue => {
   })
   const constants: Record<string, LuaValue> = {}
   for (const c of spec.constants) {
-    // dotted table constants (headers.canonic) belong to other Lua modules (socket.headers)
-    if (c.name.includes(".")) continue
+    // dotted table constants (headers.canonic) belong to other Lua modules (socket.headers);
+    // dotted scalars (inet's sock.STREAM, nixio's const.*) are placed in sub-tables
+    if (c.name.includes(".") && typeof c.value === "object") continue
     if (typeof c.value === "string" || typeof c.value === "boolean") constants[c.name] = c.value
     else if (typeof c.value === "number") constants[c.name] = spec.numbers === "int" && Number.isInteger(c.value) ? BigInt(c.value) : Number.isInteger(c.value) ? BigInt(c.value) : c.value
     else if (isRecord(c.value) && Object.values(c.value).every((x) => typeof x === "number" || typeof x === "string")) {
