@@ -1,6 +1,7 @@
 /**
  * The `luasock` command: `run script.lua args...` passes stdin / stdout / stderr through (in
- * order) and exits with the script's status; help and usage errors.
+ * order), passes every argument after the script untouched and exits with the script's status;
+ * help and usage errors (the netcat-style commands: test/cli).
  */
 import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
@@ -69,19 +70,33 @@ describe("luasock run", () => {
   })
 })
 
+describe("luasock run: arguments", () => {
+  it("everything after the script reaches it untouched, options included", () => {
+    const file = script("args.lua", `print(select("#", ...), ...)`)
+    expect(luasock(["run", file, "--help", "-x", "--", "-", "--version", "a b"])).toEqual({ status: 0, out: "6\t--help\t-x\t--\t-\t--version\ta b\n", err: "" })
+    // "run --" before a script whose name starts with "-"
+    fs.writeFileSync(path.join(dir, "-dash.lua"), `print(arg[0], ...)`)
+    expect(luasock(["run", "--", "-dash.lua", "-v"])).toEqual({ status: 0, out: "-dash.lua\t-v\n", err: "" })
+  })
+})
+
 describe("luasock usage", () => {
   it("--help prints usage on stdout, exit 0", () => {
     const r = luasock(["--help"])
     expect(r.status).toBe(0)
-    expect(r.out).toMatch(/^usage: luasock <command>/)
+    expect(r.out).toMatch(/^luasock\n/)
+    expect(r.out).toContain("run <script.lua> [args...]")
+    const run = luasock(["run", "--help"])
+    expect(run.status).toBe(0)
+    expect(run.out).toContain("$ run <script.lua> <args>...")
   })
 
-  it("unknown command, no command, run without a script: usage on stderr, exit 2", () => {
+  it("unknown command, no command, run without a script: a message and the hint on stderr, exit 2", () => {
     for (const args of [["frobnicate"], [], ["run"]]) {
       const r = luasock(args)
       expect(r.status).toBe(2)
       expect(r.out).toBe("")
-      expect(r.err).toMatch(/usage: luasock <command>/)
+      expect(r.err).toMatch(/^luasock: .+\nRun 'luasock --help' for usage\.\n$/)
     }
   })
 })

@@ -1,6 +1,6 @@
 /**
  * Helpers for the Lua runtime tests. The worker runs from the build (dist/src/lua/worker.js,
- * see src/lua/paths.ts), so `ensureBuilt` compiles src/lua and src/cli first when any source is
+ * see src/lua/paths.ts), so `ensureBuilt` compiles src/lua and src/cli first when any of their sources is
  * newer than its output (under a lock: vitest runs test files in parallel forks).
  */
 import { spawnSync } from "node:child_process"
@@ -10,11 +10,9 @@ import { fileURLToPath } from "node:url"
 import { type HostFunction, runSource, type RunOptions, type RunResult } from "../../src/lua/index.js"
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
-/** What tsconfig.worker.json compiles: src/lua and the CLI. */
-const sourceFiles = (): Array<string> => [
-  ...fs.readdirSync(path.join(root, "src/lua")).filter((f) => f.endsWith(".ts")).map((f) => `src/lua/${f}`),
-  "src/cli/luasock.ts"
-]
+/** What tsconfig.worker.json compiles: src/lua and the CLI (src/cli). */
+const sourceFiles = (): Array<string> =>
+  ["src/lua", "src/cli"].flatMap((dir) => fs.readdirSync(path.join(root, dir)).filter((f) => f.endsWith(".ts")).map((f) => `${dir}/${f}`))
 const lockDir = path.join(root, "dist/.lua-build-lock")
 
 const outputs = (): Array<[string, string]> =>
