@@ -73,7 +73,6 @@ local function fromhost(facade, v)
   for k, x in pairs(v) do v[k] = fromhost(facade, x) end
   return v
 end
-M.fromhost = fromhost
 
 -- Proxies inside argument tables -> {__sock = id}.
 -- Other tables inside argument tables (sinks, sources: objects the host cannot watch)
@@ -91,7 +90,6 @@ local function tohost(v, depth)
   end
   return out
 end
-M.tohost = tohost
 
 local function idof(self)
   return ids[self] or false
@@ -112,59 +110,38 @@ end
 
 local transitions = { connect = true, setpeername = true, listen = true, bind = true, setsockname = true }
 
-local function makefunction(facade, meta, ismethod, typename, post, before)
+-- The results as the host sends them: their count, then up to five (more come packed in `a`).
+local function results(n, a, b, c, d, e)
+  if n == 1 then return a
+  elseif n == 3 then return a, b, c
+  elseif n == 2 then return a, b
+  elseif n == 0 then return
+  elseif n == 4 then return a, b, c, d
+  elseif n == 5 then return a, b, c, d, e
+  else return unpack(a, 1, n) end
+end
+
+local function makefunction(facade, meta, ismethod, typename, before)
   local call = host[ismethod and (facade .. ":" .. typename .. "." .. meta.name) or (facade .. "." .. meta.name)]
   if call == nil then error("no host function for " .. facade .. " " .. meta.name) end
   local fname = meta.name
   local objects = meta.objects
   if ismethod then
-    if objects then
-      return cfunction(function(self, ...)
-        flushdead()
-        if before then before(self) end
-        local n, a, b, c, d, e = call(idof(self), ...)
-        if n == -1 then error(argmessage(a, b, c, true, getinfo(INFO, "n")), d and 0 or LEVEL) end
-        return objectresults(facade, n, a, b, c, d, e)
-      end)
-    end
-    if transitions[meta.name] then
-      -- calls that may change the object's class (master -> client / server, udp connect):
-      -- its metatable follows, as LuaSocket's objects change metatable
-      return cfunction(function(self, ...)
-        if before then before(self) end
-        local id = idof(self)
-        local n, a, b, c, d, e = call(id, ...)
-        if n == -1 then error(argmessage(a, b, c, true, getinfo(INFO, "n")), d and 0 or LEVEL) end
+    -- calls that may change the object's class (master -> client / server, udp connect):
+    -- its metatable follows, as LuaSocket's objects change metatable
+    local transition = transitions[fname]
+    return cfunction(function(self, ...)
+      if objects then flushdead() end
+      if before then before(self) end
+      local id = idof(self)
+      local n, a, b, c, d, e = call(id, ...)
+      if n == -1 then error(argmessage(a, b, c, true, getinfo(INFO, "n")), d and 0 or LEVEL) end
+      if transition then
         local mt = metatables[facade .. ":" .. tostring(host["facade.class"](id))]
         if mt then setmeta(self, mt) end
-        if n == 1 then return a elseif n == 2 then return a, b elseif n == 3 then return a, b, c end
-        return unpack({ a, b, c, d, e }, 1, n)
-      end)
-    end
-    if before then
-      return cfunction(function(self, ...)
-        before(self)
-        local n, a, b, c, d, e = call(idof(self), ...)
-        if n == 1 then return a
-        elseif n == 3 then return a, b, c
-        elseif n == 2 then return a, b
-        elseif n == 0 then return
-        elseif n == -1 then error(argmessage(a, b, c, true, getinfo(INFO, "n")), d and 0 or LEVEL)
-        elseif n == 4 then return a, b, c, d
-        elseif n == 5 then return a, b, c, d, e
-        else return unpack(a, 1, n) end
-      end)
-    end
-    return cfunction(function(self, ...)
-      local n, a, b, c, d, e = call(idof(self), ...)
-      if n == 1 then return a
-      elseif n == 3 then return a, b, c
-      elseif n == 2 then return a, b
-      elseif n == 0 then return
-      elseif n == -1 then error(argmessage(a, b, c, true, getinfo(INFO, "n")), d and 0 or LEVEL)
-      elseif n == 4 then return a, b, c, d
-      elseif n == 5 then return a, b, c, d, e
-      else return unpack(a, 1, n) end
+      end
+      if objects then return objectresults(facade, n, a, b, c, d, e) end
+      return results(n, a, b, c, d, e)
     end)
   end
   return cfunction(function(...)
@@ -178,15 +155,8 @@ local function makefunction(facade, meta, ismethod, typename, post, before)
       n, a, b, c, d, e = call(...)
     end
     if n == -1 then error(argmessage(a, b, fname:match("[^.]*$"), false, getinfo(INFO, "n")), d and 0 or LEVEL) end
-    if post then return post(objectresults(facade, n, a, b, c, d, e)) end
     if objects then return objectresults(facade, n, a, b, c, d, e) end
-    if n == 1 then return a
-    elseif n == 2 then return a, b
-    elseif n == 3 then return a, b, c
-    elseif n == 0 then return
-    elseif n == 4 then return a, b, c, d
-    elseif n == 5 then return a, b, c, d, e
-    else return unpack(a, 1, n) end
+    return results(n, a, b, c, d, e)
   end)
 end
 
@@ -217,11 +187,10 @@ end
 local built = {}
 
 -- The module table of facade `name` (cached), without the Lua-defined (native) functions.
--- `post[fname]` post-processes a function's results (inside the wrapper, so that errors
--- it raises still point at the caller). `hooks.before[type](self)` runs at the start of
--- every method of that type; `hooks.overrides[type][method](hostfunction)` returns the Lua
--- function that implements the method instead (wrapped like the others).
-function M.load(name, post, hooks)
+-- `hooks.before[type](self)` runs at the start of every method of that type;
+-- `hooks.overrides[type][method](hostfunction)` returns the Lua function that implements the
+-- method instead (wrapped like the others).
+function M.load(name, hooks)
   if built[name] then return built[name] end
   local meta = assert(host["facade.meta"](name))
   local ns = {}
@@ -239,7 +208,7 @@ function M.load(name, post, hooks)
       if overrides[m.name] then
         fns[m.name] = cfunction(overrides[m.name](host[name .. ":" .. typename .. "." .. m.name]))
       else
-        fns[m.name] = makefunction(name, m, true, typename, nil, before)
+        fns[m.name] = makefunction(name, m, true, typename, before)
       end
     end
     -- one metatable per class, as LuaSocket's: __name is the class, __index holds the
@@ -261,11 +230,10 @@ function M.load(name, post, hooks)
     metatables[name .. ":" .. typename] = { __index = index, __name = name .. "." .. typename, __tostring = tostr, __gc = gc }
   end
   for _, f in ipairs(meta.functions) do
-    if not f.native then place(ns, f.name, makefunction(name, f, false, nil, post and post[f.name])) end
+    if not f.native then place(ns, f.name, makefunction(name, f, false)) end
   end
   built[name] = ns
   return ns
 end
 
-M.metatables = metatables
 return M

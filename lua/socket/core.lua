@@ -45,7 +45,7 @@ local function receive(self, pattern, prefix)
   return a, b, c
 end
 
-local core = facade.load("luasocket", nil, {
+local core = facade.load("luasocket", {
   before = { tcp = before },
   overrides = { tcp = { receive = function() return receive end } },
 })

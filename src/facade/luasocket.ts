@@ -20,7 +20,6 @@ import { ArgPositionError } from "./derive.js"
 import { extraConstants, extras } from "./luasocketExtras.js"
 import {
   ArgError,
-  bytesOf,
   D,
   type Decode,
   type Env,
@@ -34,7 +33,6 @@ import {
   PlainRaise,
   type Results,
   runOp,
-  textOf,
   mapResult
 } from "./spec.js"
 
@@ -240,7 +238,7 @@ const common = (group: string): Array<Fn<LuaSock>> => [
     failure: R.nilErr,
     doc: "Reads an option (see the options table). Raises ``unsupported option `x'`` for an unknown name.",
     run: (s, [name]) =>
-      op(s.core.getOption(name) as Effect.Effect<unknown, NetError.NetError>, (v) => [v], (e) => optionFailure(e, name, "getsockopt failed"))
+      op(s.core.getOption(name) as Effect.Effect<unknown, NetError.NetError>, (v) => [v], (e) => optionFailure(e, name))
   },
   {
     name: "setoption",
@@ -251,7 +249,7 @@ const common = (group: string): Array<Fn<LuaSock>> => [
     doc: "Sets an option. Raises ``unsupported option `x'`` for an unknown name.",
     run: (s, [name, value]) => {
       checkOptionValue(name, value)
-      return op(s.core.setOption(name, value), () => ONE, (e) => optionFailure(e, name, "setsockopt failed"))
+      return op(s.core.setOption(name, value), () => ONE, (e) => optionFailure(e, name))
     }
   },
   {
@@ -297,7 +295,7 @@ const checkOptionValue = (name: string, value: unknown): void => {
 
 const addressResults = (a: { readonly address: string; readonly port: number; readonly family: string }): Results => [a.address, a.port, a.family]
 
-const optionFailure = (e: NetError.NetError, name: string, _text: string): Results => {
+const optionFailure = (e: NetError.NetError, name: string): Results => {
   if (e._tag === "InvalidArgument" && e.detail?.startsWith("unknown option") === true) throw new ArgPositionError(0, `unsupported option \`${name}'`)
   return fail(e)
 }
@@ -773,4 +771,3 @@ export const spec: FacadeSpec = {
   ]
 }
 
-export { bytesOf, textOf }

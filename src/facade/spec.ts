@@ -82,10 +82,6 @@ export class LuaRaise extends Error {
     super(formatRaise(fn, reason, arg, method))
     this.name = "LuaRaise"
   }
-  /** The error value as the Lua runtime raises it, for a method call (`namewhat == "method"`) or a plain call. */
-  luaMessage(methodCall: boolean, name: string = this.fn): string {
-    return formatRaise(name, this.reason, this.arg, this.method && methodCall)
-  }
 }
 
 /**
