@@ -117,12 +117,15 @@ const summaries = {
 const run = Command.make(
   "run",
   {
+    threads: Options.boolean("threads").pipe(
+      Options.withDescription("Run the script in a worker thread: slower host calls, but a call may wait in every Lua context (see docs/lua.md).")
+    ),
     script: Args.text({ name: "script.lua" }).pipe(Args.withDescription("The Lua 5.4 script; '-' reads it from stdin.")),
     args: Args.text({ name: "args" }).pipe(Args.withDescription("Arguments for the script (arg[1..] and ...), passed as they are, '-' options too."), Args.repeated)
   },
-  ({ args, script }) =>
+  ({ args, script, threads }) =>
     Effect.flatMap(
-      Effect.promise(() => import("./runScript.js").then((m) => m.runScript(script, args))),
+      Effect.promise(() => import("./runScript.js").then((m) => m.runScript(script, args, threads))),
       (status) => (status === 0 ? Effect.void : Effect.fail(new CliFailure({ message: "", exitCode: status })))
     )
 ).pipe(

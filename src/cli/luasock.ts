@@ -13,24 +13,29 @@
  */
 
 /**
- * `run <script> [args...]` (or `run -- <script> [args...]`), with a script that is `-` or does not
- * start with `-`: the script and its arguments, else `undefined`.
+ * `run [--threads] <script> [args...]` (or `run [--threads] -- <script> [args...]`), with a
+ * script that is `-` or does not start with `-`: the script and its arguments, else `undefined`.
  *
  * @since 0.1.0
  */
-const fastRun = (argv: ReadonlyArray<string>): { readonly script: string; readonly args: ReadonlyArray<string> } | undefined => {
+const fastRun = (
+  argv: ReadonlyArray<string>
+): { readonly script: string; readonly args: ReadonlyArray<string>; readonly threads: boolean } | undefined => {
   if (argv[0] !== "run") return undefined
-  const rest = argv[1] === "--" ? argv.slice(2) : argv.slice(1)
+  let rest = argv.slice(1)
+  const threads = rest[0] === "--threads"
+  if (threads) rest = rest.slice(1)
+  if (rest[0] === "--") rest = rest.slice(1)
   const script = rest[0]
   if (script === undefined || (script !== "-" && script.startsWith("-"))) return undefined
-  return { script, args: rest.slice(1) }
+  return { script, args: rest.slice(1), threads }
 }
 
 const argv = process.argv.slice(2)
 const fast = fastRun(argv)
 if (fast !== undefined) {
   const { runScript } = await import("./runScript.js")
-  process.exitCode = await runScript(fast.script, fast.args)
+  process.exitCode = await runScript(fast.script, fast.args, fast.threads)
 } else {
   const { main } = await import("./app.js")
   main(argv)

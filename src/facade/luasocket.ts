@@ -33,7 +33,8 @@ import {
   PlainRaise,
   type Results,
   runOp,
-  mapResult
+  mapResult,
+  registerCancel
 } from "./spec.js"
 
 // ---- objects -------------------------------------------------------------------------------
@@ -313,6 +314,7 @@ const receiveRun = (s: LuaTcp, pat: ReadBuffer.Pattern, prefix: Uint8Array | und
     Promise.resolve(runOp(s.core.receive(pat, prefix))).then((x) => (Either.isRight(x) ? x.right : Promise.reject(x.left))))
   if (r instanceof Uint8Array) return ok(r)
   if (!("promise" in r)) return failed(r)
+  if (!r.viaFallback) registerCancel(r.cancel)
   return r.promise.then(ok, (e) => {
     if (NetError.isNetError(e)) return failed(e)
     throw e

@@ -22,6 +22,8 @@
 import * as Cause from "effect/Cause"
 import type * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import type * as Fiber from "effect/Fiber"
+import * as FiberId from "effect/FiberId"
 import * as Runtime from "effect/Runtime"
 import * as Either from "effect/Either"
 import * as NetError from "../core/NetError.js"
@@ -345,7 +347,15 @@ export const runOp = <A>(effect: Effect.Effect<A, NetError.NetError>): Either.Ei
   const exit = Runtime.runSyncExit(Runtime.defaultRuntime)(effect)
   if (Exit.isSuccess(exit)) return Either.right(exit.value)
   const pending = asyncFiber(exit.cause)
-  if (pending === undefined) return settle(exit)
+  if (pending === undefined) {
+    const r = settle(exit)
+    if (cancelSlot !== undefined && Either.isLeft(r) && wouldBlock(r.left)) cancelSlot.wouldBlock = true
+    return r
+  }
+  if (cancelSlot !== undefined) {
+    const fiber = pending as unknown as Fiber.RuntimeFiber<unknown, unknown>
+    cancelSlot.cancel = () => fiber.unsafeInterruptAsFork(FiberId.none)
+  }
   return new Promise((resolve, reject) => {
     pending.addObserver((e) => {
       try {
@@ -355,6 +365,39 @@ export const runOp = <A>(effect: Effect.Effect<A, NetError.NetError>): Either.Ei
       }
     })
   })
+}
+
+let cancelSlot: { cancel?: () => void; wouldBlock?: boolean } | undefined
+
+/**
+ * Runs `f` and reports what its core ops did besides their result: `cancel`, the way to
+ * interrupt an op that went asynchronous (its fiber: interrupting loses no data, the core puts
+ * back what an interrupted receive took); `wouldBlock`, whether an op failed at once with a
+ * timeout having moved nothing (a non-blocking call that found nothing to do).
+ *
+ * @since 0.1.0
+ */
+export const withCancel = <A>(f: () => A): { readonly value: A; readonly cancel: (() => void) | undefined; readonly wouldBlock: boolean } => {
+  const outer = cancelSlot
+  const slot: { cancel?: () => void; wouldBlock?: boolean } = {}
+  cancelSlot = slot
+  try {
+    return { value: f(), cancel: slot.cancel, wouldBlock: slot.wouldBlock === true }
+  } finally {
+    cancelSlot = outer
+  }
+}
+
+/**
+ * A timeout at once that moved nothing: a receive, send, accept or select that found nothing
+ * to do (a connect that times out at once has started: it is not this).
+ */
+const wouldBlock = (e: NetError.NetError): boolean =>
+  e._tag === "Timeout" && e.operation !== "connect" && (e.partial?.length ?? 0) === 0 && !e.lastIndex
+
+/** Inside {@link withCancel}: `cancel` is the way to give up the asynchronous work just started. @since 0.1.0 */
+export const registerCancel = (cancel: () => void): void => {
+  if (cancelSlot !== undefined) cancelSlot.cancel = cancel
 }
 
 const asyncFiber = (cause: Cause.Cause<unknown>): { addObserver(f: (exit: Exit.Exit<unknown, unknown>) => void): void } | undefined => {

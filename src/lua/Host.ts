@@ -88,6 +88,17 @@ export interface HostContext {
    * registration; the run's promise settles after every cleanup has finished.
    */
   readonly onExit: (cleanup: () => void | PromiseLike<void>) => void
+  /**
+   * A host function that returns a promise may give the way to cancel that call. The runtime
+   * calls it when it gives the call up: on the main thread (`thread: "main"`), a call that must
+   * wait but was made where the script cannot yield raises a Lua error instead of waiting.
+   */
+  readonly cancelable: (cancel: () => void) => void
+  /**
+   * Where the script runs (RunOptions.thread). On `"main"`, this thread's event loop runs only
+   * while the script waits on a host call.
+   */
+  readonly thread: "worker" | "main"
 }
 
 /**

@@ -21,7 +21,7 @@
  */
 import { facades } from "../facade/all.js"
 import { indexOf, invoke } from "../facade/derive.js"
-import { type Env, FacadeObject, type FacadeSpec, type Fn, LuaRaise, rawBytes, type Results } from "../facade/spec.js"
+import { type Env, FacadeObject, type FacadeSpec, type Fn, LuaRaise, rawBytes, type Results, withCancel } from "../facade/spec.js"
 import type { HostContext, HostFunction, LuaValue } from "./Host.js"
 
 /** Per-script objects: ids both ways. */
@@ -154,21 +154,30 @@ const hostFor = (spec: FacadeSpec, fn: Fn<any>, method: boolean): HostFunction =
       rest = args.slice(1)
     }
     if (tables) rest = rest.map((a) => fromLua(a, objs))
-    try {
-      const r = invoke(index, fn, self, rest, objs.env)
-      if (r instanceof Promise) {
-        return r.then(
-          (x) => encode(fn, spec, x, objs),
-          (e) => {
-            if (e instanceof LuaRaise) return raise(e)
-            throw e
-          }
-        )
-      }
-      return encode(fn, spec, r, objs)
-    } catch (e) {
+    const onRaise = (e: unknown): Array<LuaValue> => {
       if (e instanceof LuaRaise) return raise(e)
       throw e
+    }
+    const settle = (r: Results | Promise<Results>): Array<LuaValue> | Promise<Array<LuaValue>> =>
+      r instanceof Promise ? r.then((x) => encode(fn, spec, x, objs), onRaise) : encode(fn, spec, r, objs)
+    try {
+      const { cancel, value: r, wouldBlock } = withCancel(() => invoke(index, fn, self, rest, objs.env))
+      if (wouldBlock && ctx.thread === "main") {
+        // A non-blocking call found nothing to do. The script shares this thread's event loop,
+        // which runs only while the script waits: let it run once and try again, as a script
+        // in a thread of its own (or in C) would find whatever I/O has happened meanwhile.
+        return new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+          try {
+            return settle(invoke(index, fn, self, rest, objs.env))
+          } catch (e) {
+            return onRaise(e)
+          }
+        })
+      }
+      if (r instanceof Promise && cancel !== undefined) ctx.cancelable(cancel)
+      return settle(r)
+    } catch (e) {
+      return onRaise(e)
     }
   }
 }

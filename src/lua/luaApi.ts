@@ -15,7 +15,9 @@ export interface LuaModule {
   readonly HEAPU32: Uint32Array
   _malloc(size: number): Ptr
   _free(ptr: Ptr): void
+  readonly HEAP32: Int32Array
   addFunction(fn: (L: State) => number, signature: "ii"): Ptr
+  addFunction(fn: (L: State, status: number, ctx: number) => number, signature: "iiii"): Ptr
 
   _luaL_newstate(): State
   _luaL_openlibs(L: State): void
@@ -71,11 +73,24 @@ export interface LuaModule {
   _luaL_loadbufferx(L: State, buff: Ptr, size: number, name: Ptr, mode: Ptr): number
   _lua_pcallk(L: State, nargs: number, nresults: number, errfunc: number, ctx: number, k: Ptr): number
   _lua_callk(L: State, nargs: number, nresults: number, ctx: number, k: Ptr): void
+
+  _lua_newthread(L: State): State
+  _lua_tothread(L: State, idx: number): State
+  _lua_pushthread(L: State): number
+  _lua_xmove(from: State, to: State, n: number): void
+  _lua_resume(L: State, from: State, nargs: number, nresults: Ptr): number
+  _lua_yieldk(L: State, nresults: number, ctx: number, k: Ptr): number
+  _lua_isyieldable(L: State): number
+  _lua_status(L: State): number
+  _lua_resetthread(L: State): number
+  _luaL_typeerror(L: State, arg: number, tname: Ptr): number
 }
 
 export const LUA_REGISTRYINDEX = -1001000
 export const LUA_MULTRET = -1
 export const LUA_OK = 0
+export const LUA_YIELD = 1
+export const LUA_ERRMEM = 4
 export const upvalueIndex = (i: number): number => LUA_REGISTRYINDEX - i
 
 export const LuaType = {

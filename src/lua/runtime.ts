@@ -26,6 +26,7 @@ import * as os from "node:os"
 import { MessageChannel, type MessagePort, receiveMessageOnPort, type ResourceLimits, Worker } from "node:worker_threads"
 import { type HostContext, type HostFunction, type HostRegistry, LuaError, registryEntries } from "./Host.js"
 import { builtinLuaDir, workerUrl } from "./paths.js"
+import { createEngine, type Engine, type EngineInput } from "./engine.js"
 import { CallState, Ctl, Reader, Status, type WorkerInput, type WorkerMessage, Writer } from "./protocol.js"
 import { decodeValues, encodeValues } from "./values.js"
 
@@ -81,6 +82,17 @@ export interface RunOptions {
   readonly resourceLimits?: ResourceLimits
   /** Promise API only: aborting kills the script (the promise rejects with `Interrupted`). */
   readonly signal?: AbortSignal
+  /**
+   * Where the script runs. `"worker"` (default): a worker thread of its own that blocks on
+   * every host call, so calls may wait in every Lua context, a busy script never holds up this
+   * thread, and `kill` stops it at any point. `"main"`: this thread, as a coroutine that
+   * yields to a driver while a host call waits: no thread is crossed (several times faster per
+   * call), but a call that must wait fails with a Lua error where Lua cannot yield (callbacks
+   * of C functions: table.sort, string.gsub, __tostring, require), a script computing holds up
+   * this thread's event loop, and `kill` takes effect while it waits. `spinMicros`,
+   * `sharedBytes` and `resourceLimits` apply to workers only.
+   */
+  readonly thread?: "worker" | "main"
 }
 
 /** @since 0.1.0 */
@@ -162,6 +174,10 @@ export const start = (script: LuaScript, options: RunOptions = {}): RunningScrip
     }
     if (typeof fn !== "function") throw new LuaRuntimeError({ reason: "InvalidOptions", message: `host '${name}' is not a function` })
   }
+  const thread = options.thread ?? "worker"
+  if (thread !== "worker" && thread !== "main") {
+    throw new LuaRuntimeError({ reason: "InvalidOptions", message: `thread must be "worker" or "main", got ${String(thread)}` })
+  }
   const sharedBytes = options.sharedBytes ?? 256 * 1024
   if (!(sharedBytes >= 64)) throw new LuaRuntimeError({ reason: "InvalidOptions", message: `sharedBytes must be at least 64, got ${sharedBytes}` })
   const capture = options.output === "capture"
@@ -170,17 +186,7 @@ export const start = (script: LuaScript, options: RunOptions = {}): RunningScrip
   for (const [k, v] of Object.entries(options.env ?? process.env)) if (v !== undefined) env[k] = v
 
   const scriptId = nextScriptId++
-  const control = new SharedArrayBuffer(Ctl.Size * 4)
-  const data = new SharedArrayBuffer(sharedBytes)
-  const ctl = new Int32Array(control)
-  const writer = new Writer(new Uint8Array(data))
-  const channel = new MessageChannel()
-  const port: MessagePort = channel.port1
-
-  const input: WorkerInput = {
-    control,
-    data,
-    port: channel.port2,
+  const engineInput: EngineInput = {
     hostNames: hosts.map(([name]) => name),
     script: "file" in script
       ? { file: script.file }
@@ -194,7 +200,6 @@ export const start = (script: LuaScript, options: RunOptions = {}): RunningScrip
     env,
     output: capture ? "capture" : "inherit",
     stdin: options.stdin ?? "inherit",
-    spinMicros: options.spinMicros ?? defaultSpinMicros(),
     builtinDir: options.builtinDir ?? builtinLuaDir
   }
 
@@ -209,11 +214,16 @@ export const start = (script: LuaScript, options: RunOptions = {}): RunningScrip
     const detail = error instanceof Error ? (error.stack ?? error.message) : String(error)
     writeStderr(`${progName}: host function '${name}' failed (a host bug): ${detail}\n`)
   })
+  const onOutput = (m: WorkerMessage): void => {
+    if (m.kind === "output") (m.fd === 1 ? stdout : stderr).push(m.bytes)
+  }
 
   // ---- context and lifecycle ----
   const abort = new AbortController()
   const cleanups: Array<() => void | PromiseLike<void>> = []
   let ended = false
+  /** The host call in progress: whether it was given up, and the way to cancel it, if any. */
+  let current: { abandoned: boolean; cancel?: () => void } = { abandoned: false }
   const ctx: HostContext = {
     scriptId,
     state: new Map(),
@@ -222,181 +232,328 @@ export const start = (script: LuaScript, options: RunOptions = {}): RunningScrip
       if (ended) {
         void Promise.resolve().then(cleanup).catch((e: unknown) => reportHostError(e, "onExit"))
       } else cleanups.push(cleanup)
-    }
+    },
+    cancelable: (cancel) => {
+      current.cancel = cancel
+    },
+    thread
   }
 
-  let ready = false
-  let exitCode: number | undefined
-  let workerError: unknown
-  let killed = false
   let resolveResult!: (r: RunResult) => void
   let rejectResult!: (e: LuaRuntimeError) => void
   const result = new Promise<RunResult>((resolve, reject) => {
     resolveResult = resolve
     rejectResult = reject
   })
-  let resolveExited!: () => void
-  const exited = new Promise<void>((resolve) => (resolveExited = resolve))
-  let finishing: Promise<void> | undefined
+
+  /** Runs the cleanups (after the script's end), then settles `result`. */
+  const settle = async (outcome: { readonly exitCode: number } | LuaRuntimeError): Promise<void> => {
+    abort.abort()
+    for (let i = cleanups.length - 1; i >= 0; i--) {
+      try {
+        await cleanups[i]!()
+      } catch (e) {
+        reportHostError(e, "onExit")
+      }
+    }
+    cleanups.length = 0
+    if (outcome instanceof LuaRuntimeError) rejectResult(outcome)
+    else {
+      const exitCode = outcome.exitCode
+      resolveResult(capture ? { exitCode, stdout: concatBytes(stdout), stderr: concatBytes(stderr) } : { exitCode })
+    }
+  }
+  const interrupted = (): LuaRuntimeError => new LuaRuntimeError({ reason: "Interrupted", message: "the Lua script was interrupted" })
 
   // ---- host calls ----
-  const deliver = (): void => {
-    if (ended) return
-    if (writer.inShared) {
-      Atomics.store(ctl, Ctl.Length, writer.pos)
-      Atomics.store(ctl, Ctl.State, CallState.ReplyInline)
-    } else {
-      const bytes = writer.detach()
-      port.postMessage(bytes, [bytes.buffer as ArrayBuffer])
-      Atomics.store(ctl, Ctl.State, CallState.ReplyPort)
+  /**
+   * Runs the host call in `bytes`, writing its reply into `out`: at once (undefined) or when
+   * the returned promise settles. Never throws.
+   */
+  const dispatch = (bytes: Uint8Array, out: Writer): undefined | Promise<void> => {
+    const replyError = (name: string, e: unknown): void => {
+      out.reset()
+      out.u8(Status.Error)
+      if (e instanceof LuaError) {
+        out.i32(e.level)
+        if (typeof e.luaMessage === "string") out.text(e.luaMessage)
+        else out.str(e.luaMessage, 0, e.luaMessage.length)
+      } else {
+        reportHostError(e, name)
+        out.i32(0)
+        out.text(`host function '${name}' failed: ${e instanceof Error ? e.message : String(e)}`)
+      }
     }
-    Atomics.notify(ctl, Ctl.State)
-  }
-  const replyError = (name: string, e: unknown): void => {
-    if (ended) return
-    writer.reset()
-    writer.u8(Status.Error)
-    if (e instanceof LuaError) {
-      writer.i32(e.level)
-      if (typeof e.luaMessage === "string") writer.text(e.luaMessage)
-      else writer.str(e.luaMessage, 0, e.luaMessage.length)
-    } else {
-      reportHostError(e, name)
-      writer.i32(0)
-      writer.text(`host function '${name}' failed: ${e instanceof Error ? e.message : String(e)}`)
+    const replyOk = (name: string, values: unknown): void => {
+      out.reset()
+      out.u8(Status.Ok)
+      try {
+        encodeValues(out, values as ReadonlyArray<unknown>)
+      } catch (e) {
+        replyError(name, e)
+      }
     }
-    deliver()
-  }
-  const replyOk = (name: string, values: unknown): void => {
-    if (ended) return
-    writer.reset()
-    writer.u8(Status.Ok)
-    try {
-      encodeValues(writer, values as ReadonlyArray<unknown>)
-    } catch (e) {
-      return replyError(name, e)
-    }
-    deliver()
-  }
-  const call = (bytes: Uint8Array): void => {
     const r = new Reader(bytes)
     const id = r.u32()
     const entry = hosts[id]
-    if (entry === undefined) return replyError(`#${id}`, new Error(`no host function #${id}`))
+    if (entry === undefined) {
+      replyError(`#${id}`, new Error(`no host function #${id}`))
+      return undefined
+    }
     const [name, fn] = entry as readonly [string, HostFunction]
-    let out: ReturnType<HostFunction>
+    let value: ReturnType<HostFunction>
+    const call: { abandoned: boolean; cancel?: () => void } = { abandoned: false }
+    current = call
     try {
       const args = decodeValues(r, r.u32())
-      out = fn(args, ctx)
+      value = fn(args, ctx)
     } catch (e) {
-      return replyError(name, e)
+      replyError(name, e)
+      return undefined
     }
-    if (isThenable(out)) {
+    if (!isThenable(value)) {
+      replyOk(name, value)
+      return undefined
+    }
+    // a call given up (see HostContext.cancelable) gets no reply and reports nothing
+    return Promise.resolve(value).then(
+      (v) => void (call.abandoned || replyOk(name, v)),
+      (e: unknown) => void (call.abandoned || replyError(name, e))
+    )
+  }
+
+  let unwatch: () => void = () => {}
+  if (thread === "main") return startMain()
+  return startWorker()
+
+  // ---- the script on this thread ----
+  function startMain(): RunningScript {
+    let killed = false
+    let onKill: () => void = () => {}
+    const killedSignal = new Promise<void>((resolve) => (onKill = resolve))
+    let finishing: Promise<void> | undefined
+    const end = (outcome: { readonly exitCode: number } | LuaRuntimeError): Promise<void> => {
+      if (finishing === undefined) {
+        ended = true
+        finishing = settle(outcome)
+      }
+      return finishing
+    }
+    /** When the script last let this thread's event loop run. */
+    let lastTurn = 0
+    const drive = async (): Promise<void> => {
+      const request = new Writer(new Uint8Array(16 * 1024))
+      const reply = new Writer(new Uint8Array(16 * 1024))
+      // a private copy of the reply: a finalizer run while its values are pushed may call again
+      const replyReader = (): Reader => new Reader(reply.buf.slice(0, reply.pos))
+      let engine: Engine
+      try {
+        engine = await createEngine(engineInput, {
+          post: onOutput,
+          writer: request,
+          ownsConsole: false,
+          exit: (code) => {
+            throw new ExitSignal(code)
+          },
+          exchange: (mayWait) => {
+            const bytes = request.buf.subarray(0, request.pos)
+            const p = dispatch(bytes, reply)
+            if (p !== undefined) return p.then(replyReader)
+            // a script that keeps calling without ever waiting would hold up this thread's
+            // other work (its own peers included): every few milliseconds, a turn of the loop
+            if (mayWait && performance.now() - lastTurn > turnEveryMs) {
+              const r = replyReader()
+              return new Promise<Reader>((resolve) => setImmediate(() => resolve(r)))
+            }
+            return replyReader()
+          },
+          abandon: () => {
+            current.abandoned = true
+            current.cancel?.()
+          }
+        })
+      } catch (e) {
+        return void end(new LuaRuntimeError({ reason: "StartFailed", message: `cannot start the Lua engine: ${String(e)}`, cause: e }))
+      }
+      if (killed) return
+      let code: number
+      try {
+        lastTurn = performance.now()
+        let outcome = engine.startInline()
+        while (typeof outcome !== "number") {
+          const pending = outcome
+          await Promise.race([pending.reply, killedSignal])
+          if (killed) return
+          lastTurn = performance.now()
+          outcome = engine.resume(await pending.reply)
+        }
+        code = outcome
+        engine.finish(code)
+      } catch (e) {
+        if (e instanceof ExitSignal) code = e.code
+        else {
+          // a wasm trap or abort (e.g. the wasm heap cannot grow), or a bug in the engine
+          const msg = e instanceof Error ? (e.stack ?? e.message) : String(e)
+          engine.emit(2, encoder.encode(`${progName}: fatal: ${msg}\n`))
+          try {
+            engine.finish(1)
+          } catch {
+            // ExitSignal
+          }
+          code = 1
+        }
+      }
+      if (!killed) await end({ exitCode: code })
+    }
+    const kill = (): Promise<void> => {
+      if (!ended) {
+        killed = true
+        onKill()
+        return end(interrupted())
+      }
+      return finishing ?? Promise.resolve()
+    }
+    watchSignal(kill)
+    void drive()
+    return { scriptId, result, kill }
+  }
+
+  // ---- the script in a worker thread ----
+  function startWorker(): RunningScript {
+    const control = new SharedArrayBuffer(Ctl.Size * 4)
+    const data = new SharedArrayBuffer(sharedBytes)
+    const ctl = new Int32Array(control)
+    const writer = new Writer(new Uint8Array(data))
+    const channel = new MessageChannel()
+    const port: MessagePort = channel.port1
+    const input: WorkerInput = { ...engineInput, control, data, port: channel.port2, spinMicros: options.spinMicros ?? defaultSpinMicros() }
+
+    let ready = false
+    let exitCode: number | undefined
+    let workerError: unknown
+    let killed = false
+    let resolveExited!: () => void
+    const exited = new Promise<void>((resolve) => (resolveExited = resolve))
+    let finishing: Promise<void> | undefined
+
+    const deliver = (): void => {
+      if (ended) return
+      if (writer.inShared) {
+        Atomics.store(ctl, Ctl.Length, writer.pos)
+        Atomics.store(ctl, Ctl.State, CallState.ReplyInline)
+      } else {
+        const bytes = writer.detach()
+        port.postMessage(bytes, [bytes.buffer as ArrayBuffer])
+        Atomics.store(ctl, Ctl.State, CallState.ReplyPort)
+      }
+      Atomics.notify(ctl, Ctl.State)
+    }
+    const call = (bytes: Uint8Array): void => {
+      const p = dispatch(bytes, writer)
+      if (p === undefined) return deliver()
       Atomics.store(ctl, Ctl.State, CallState.Async)
-      out.then((v) => replyOk(name, v), (e: unknown) => replyError(name, e))
-    } else replyOk(name, out)
-  }
-
-  const onMessage = (m: number | Uint8Array | WorkerMessage): void => {
-    if (typeof m === "number") return call(new Uint8Array(data, 0, m))
-    if (m instanceof Uint8Array) return call(m)
-    switch (m.kind) {
-      case "ready":
-        ready = true
-        return
-      case "output":
-        ;(m.fd === 1 ? stdout : stderr).push(m.bytes)
-        return
-      case "exit":
-        if (exitCode === undefined) exitCode = m.code
-        void finish()
-        return
+      void p.then(deliver)
     }
-  }
-  port.on("message", onMessage)
 
-  // ---- the worker ----
-  let worker: Worker
-  try {
-    worker = new Worker(workerUrl, {
-      workerData: input,
-      transferList: [channel.port2],
-      ...(options.resourceLimits !== undefined ? { resourceLimits: options.resourceLimits } : {})
-    })
-  } catch (e) {
-    port.close()
-    throw new LuaRuntimeError({ reason: "StartFailed", message: `cannot start the Lua worker (${workerUrl.href}): ${String(e)}`, cause: e })
-  }
-  liveWorkers++
-  worker.on("error", (e) => {
-    workerError = e
-  })
-  worker.on("exit", () => {
-    liveWorkers--
-    resolveExited()
-    void finish()
-  })
-
-  /** Once: stop the worker, run cleanups, settle `result`. */
-  const finish = (): Promise<void> => {
-    if (finishing !== undefined) return finishing
-    ended = true
-    finishing = (async () => {
-      abort.abort()
-      void worker.terminate()
-      await exited
-      // output the worker posted just before it died
-      for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) {
-        const msg = m.message as WorkerMessage
-        if (typeof msg === "object" && msg !== null && "kind" in msg) {
-          if (msg.kind === "output") (msg.fd === 1 ? stdout : stderr).push(msg.bytes)
-          else if (msg.kind === "exit" && exitCode === undefined) exitCode = msg.code
-        }
+    const onMessage = (m: number | Uint8Array | WorkerMessage): void => {
+      if (typeof m === "number") return call(new Uint8Array(data, 0, m))
+      if (m instanceof Uint8Array) return call(m)
+      switch (m.kind) {
+        case "ready":
+          ready = true
+          return
+        case "output":
+          return onOutput(m)
+        case "exit":
+          if (exitCode === undefined) exitCode = m.code
+          void finish()
+          return
       }
+    }
+    port.on("message", onMessage)
+
+    let worker: Worker
+    try {
+      worker = new Worker(workerUrl, {
+        workerData: input,
+        transferList: [channel.port2],
+        ...(options.resourceLimits !== undefined ? { resourceLimits: options.resourceLimits } : {})
+      })
+    } catch (e) {
       port.close()
-      for (let i = cleanups.length - 1; i >= 0; i--) {
-        try {
-          await cleanups[i]!()
-        } catch (e) {
-          reportHostError(e, "onExit")
-        }
-      }
-      cleanups.length = 0
-      if (killed) {
-        rejectResult(new LuaRuntimeError({ reason: "Interrupted", message: "the Lua script was interrupted" }))
-        return
-      }
-      if (exitCode === undefined && !ready) {
-        const detail = workerError instanceof Error ? workerError.message : String(workerError ?? "it exited")
-        rejectResult(new LuaRuntimeError({ reason: "StartFailed", message: `the Lua worker did not start: ${detail}`, cause: workerError }))
-        return
-      }
-      if (exitCode === undefined) {
-        const detail = workerError instanceof Error ? workerError.message : "the worker thread exited unexpectedly"
-        writeStderr(`${progName}: the Lua worker crashed: ${detail}\n`)
-        exitCode = 1
-      }
-      resolveResult(capture ? { exitCode, stdout: concatBytes(stdout), stderr: concatBytes(stderr) } : { exitCode })
-    })()
-    return finishing
-  }
-
-  const kill = (): Promise<void> => {
-    if (!ended) killed = true
-    return finish()
-  }
-
-  if (options.signal !== undefined) {
-    const signal = options.signal
-    if (signal.aborted) void kill()
-    else {
-      const onAbort = (): void => void kill()
-      signal.addEventListener("abort", onAbort, { once: true })
-      void exited.then(() => signal.removeEventListener("abort", onAbort))
+      throw new LuaRuntimeError({ reason: "StartFailed", message: `cannot start the Lua worker (${workerUrl.href}): ${String(e)}`, cause: e })
     }
+    liveWorkers++
+    worker.on("error", (e) => {
+      workerError = e
+    })
+    worker.on("exit", () => {
+      liveWorkers--
+      resolveExited()
+      void finish()
+    })
+
+    /** Once: stop the worker, run cleanups, settle `result`. */
+    const finish = (): Promise<void> => {
+      if (finishing !== undefined) return finishing
+      ended = true
+      finishing = (async () => {
+        abort.abort()
+        void worker.terminate()
+        await exited
+        // output the worker posted just before it died
+        for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) {
+          const msg = m.message as WorkerMessage
+          if (typeof msg === "object" && msg !== null && "kind" in msg) {
+            if (msg.kind === "output") onOutput(msg)
+            else if (msg.kind === "exit" && exitCode === undefined) exitCode = msg.code
+          }
+        }
+        port.close()
+        if (killed) return settle(interrupted())
+        if (exitCode === undefined && !ready) {
+          const detail = workerError instanceof Error ? workerError.message : String(workerError ?? "it exited")
+          return settle(new LuaRuntimeError({ reason: "StartFailed", message: `the Lua worker did not start: ${detail}`, cause: workerError }))
+        }
+        if (exitCode === undefined) {
+          const detail = workerError instanceof Error ? workerError.message : "the worker thread exited unexpectedly"
+          writeStderr(`${progName}: the Lua worker crashed: ${detail}\n`)
+          exitCode = 1
+        }
+        return settle({ exitCode })
+      })()
+      return finishing
+    }
+
+    const kill = (): Promise<void> => {
+      if (!ended) killed = true
+      return finish()
+    }
+    watchSignal(kill)
+    void exited.then(() => unwatch())
+    return { scriptId, result, kill }
   }
 
-  return { scriptId, result, kill }
+  function watchSignal(kill: () => Promise<void>): void {
+    if (options.signal === undefined) return
+    const signal = options.signal
+    if (signal.aborted) {
+      void kill()
+      return
+    }
+    const onAbort = (): void => void kill()
+    signal.addEventListener("abort", onAbort, { once: true })
+    unwatch = () => signal.removeEventListener("abort", onAbort)
+    void result.then(unwatch, unwatch)
+  }
+}
+
+/** The longest a script on the main thread runs host calls without a turn of the event loop. */
+const turnEveryMs = 4
+
+/** os.exit (or the end of the script) on the main thread: unwinds the Lua call stack. */
+class ExitSignal {
+  constructor(readonly code: number) {}
 }
 
 /**

@@ -31,7 +31,8 @@ afterAll(() => fs.rmSync(socketDir, { recursive: true, force: true }))
 /** Lines of a byte transcript (latin1: one character per byte, so a diff shows every byte). */
 const lines = (b: Uint8Array | undefined): Array<string> => Buffer.from(b ?? new Uint8Array(0)).toString("latin1").split("\n")
 
-const run = (file: string) => runFile(file, { hosts: defaultHosts(), output: "capture", stdin: "none", args: [socketDir] })
+const run = (file: string, thread: "main" | "worker") =>
+  runFile(file, { hosts: defaultHosts(), output: "capture", stdin: "none", args: [socketDir], thread })
 
 /** Script -> whether it needs the IPv6 loopback address. */
 const scripts: ReadonlyArray<readonly [string, boolean]> = [
@@ -41,11 +42,11 @@ const scripts: ReadonlyArray<readonly [string, boolean]> = [
 ]
 
 describe("the lsocket, nixio and socket.inet manuals under luasock run", () => {
-  for (const [script, ipv6] of scripts) {
-    it.skipIf(ipv6 && !hasIPv6Loopback)(script, async () => {
+  for (const [script, ipv6] of scripts) for (const thread of ["main", "worker"] as const) {
+    it.skipIf(ipv6 && !hasIPv6Loopback)(`${script} (${thread} thread)`, async () => {
       ensureBuilt()
       const want = fs.readFileSync(path.join(dir, script.replace(/\.lua$/, ".expected")))
-      const got = await run(path.join(dir, script))
+      const got = await run(path.join(dir, script), thread)
       expect(Buffer.from(got.stderr ?? []).toString(), "stderr").toBe("")
       expect(lines(got.stdout)).toEqual(lines(want))
       expect(got.exitCode).toBe(0)

@@ -1,8 +1,9 @@
 /**
  * The differential conformance suite: every script in test/lua/conformance/ runs under
  * Debian's lua5.4 + LuaSocket (the executable reference) and under our runtime
- * (`luasock run`'s engine with the default hosts); stdout must be identical byte for
- * byte. Without lua5.4 the suite is skipped with a message, except in CI
+ * (`luasock run`'s engine with the default hosts), on the main thread (`luasock run`'s
+ * default) and in a worker thread (`--threads`, the library's default); stdout must be
+ * identical byte for byte. Without lua5.4 the suite is skipped with a message, except in CI
  * (EFFECT_LUASOCKET_CI=1), where a missing reference fails it.
  */
 import { spawnSync } from "node:child_process"
@@ -27,14 +28,14 @@ describe("differential conformance: lua5.4 + LuaSocket vs luasock run", () => {
     return
   }
   it("has scripts", () => expect(scripts.length).toBeGreaterThan(0))
-  for (const script of scripts) {
-    it(script, async () => {
+  for (const script of scripts) for (const thread of ["main", "worker"] as const) {
+    it(`${script} (${thread} thread)`, async () => {
       expect(reference, "lua5.4 + lua-socket must be installed in CI").toBe(true)
       ensureBuilt()
       const file = path.join(dir, script)
       const want = spawnSync("lua5.4", [file], { cwd: dir, timeout: 30_000 })
       expect(want.status, `lua5.4 ${script}: ${want.stderr}`).toBe(0)
-      const got = await runFile(file, { hosts: defaultHosts(), output: "capture", stdin: "none" })
+      const got = await runFile(file, { hosts: defaultHosts(), output: "capture", stdin: "none", thread })
       expect(show(got.stdout ?? new Uint8Array()), Buffer.from(got.stderr ?? []).toString()).toEqual(show(want.stdout))
       expect(got.exitCode).toBe(0)
     }, 60_000)

@@ -1,0 +1,1144 @@
+/**
+ * One Lua 5.4 state (wasmoon: Lua on WebAssembly) driven straight through the Lua C API, with
+ * lua5.4's process behaviour (`arg`, print / io on the real stdout / stderr / stdin, loadfile
+ * on the real file system, os.exit, os.getenv, tracebacks) and host calls.
+ *
+ * Two drivers use it:
+ * - the worker (worker.ts): the state lives in a worker thread that blocks on every host call
+ *   (`Atomics.wait`), so a call works in every context Lua has;
+ * - the main thread (inline.ts): the script runs as a coroutine; a host call that must wait
+ *   yields it to a JavaScript driver that resumes it when the reply is there, so no thread is
+ *   crossed. Contexts that cannot yield (a callback from a C function) get a clear error.
+ *
+ * @since 0.1.0
+ */
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { LuaWasm } from "wasmoon"
+import {
+  LUA_MULTRET,
+  LUA_OK,
+  LUA_REGISTRYINDEX,
+  LUA_YIELD,
+  LUA_ERRMEM,
+  type LuaModule,
+  LuaType,
+  type Ptr,
+  type State,
+  typeName,
+  upvalueIndex
+} from "./luaApi.js"
+import { prelude } from "./prelude.js"
+import { concat, isBrokenPipe, Stdio, strerror } from "./stdio.js"
+import { MaxDepth, Reader, Status, Tag, type WorkerInput, type WorkerMessage, type Writer } from "./protocol.js"
+
+/** What a driver gives the engine. */
+export interface EngineEnv {
+  /** Captured output and `ready`. */
+  readonly post: (m: WorkerMessage) => void
+  /** Ends the script with `code` (after the engine flushed its output); never returns. */
+  readonly exit: (code: number) => never
+  /** Where host-call requests are encoded. */
+  readonly writer: Writer
+  /**
+   * Sends the request in `writer`; the reply, or (main thread only) a promise of it when the
+   * host must wait. `mayWait`: the script could yield here (a promise is not an error).
+   */
+  readonly exchange: (mayWait: boolean) => Reader | Promise<Reader>
+  /** Main thread only: gives up the pending call (a context that cannot yield made it). */
+  readonly abandon?: () => void
+  /** The thread is the script's own (a worker): route emscripten's console output to the script. */
+  readonly ownsConsole: boolean
+}
+
+/** The engine's inputs: the worker's, without its transport. */
+export type EngineInput = Omit<WorkerInput, "control" | "data" | "port" | "spinMicros">
+
+/** A host call that must wait, as the main-thread driver sees it. */
+export interface Pending {
+  readonly reply: Promise<Reader>
+}
+
+export interface Engine {
+  /** Worker: runs the whole script synchronously; the exit status. */
+  readonly runBlocking: () => number
+  /**
+   * Main thread: runs the script until it ends (the exit status) or waits on a host call
+   * (the pending reply: call `resume(reply)` once it is there).
+   */
+  readonly startInline: () => number | Pending
+  readonly resume: (reply: Reader) => number | Pending
+  /** Output still held back (at the end of a run). */
+  readonly flush: () => void
+  /** Flushes the output and ends with `code` through `env.exit` (never returns). */
+  readonly finish: (code: number) => never
+  /** Writes to the script's stdout (1) or stderr (2). */
+  readonly emit: (fd: 1 | 2, bytes: Uint8Array) => unknown
+}
+
+export const createEngine = async (input: EngineInput, env: EngineEnv): Promise<Engine> => {
+  const writer = env.writer
+  const utf8 = new TextEncoder()
+  const post = env.post
+
+  // ---- standard streams ------------------------------------------------------------------
+
+  let exiting = false
+  /** Flushes the output and ends the script with `code` (141 if stdout is a broken pipe). */
+  const finish = (code: number): never => {
+    if (!exiting) {
+      exiting = true
+      stdio.closing = true
+      if (isBrokenPipe(stdio.flushStdout())) code = 141
+      stdio.flushCapture()
+    }
+    return env.exit(code)
+  }
+
+  const stdio = new Stdio({
+    output: input.output,
+    stdin: input.stdin,
+    post: (fd, bytes) => post({ kind: "output", fd, bytes }),
+    // a closed stdout / stderr pipe: lua5.4 dies of SIGPIPE, 128 + 13
+    onBrokenPipe: () => finish(141)
+  })
+  const emit = (fd: 1 | 2, bytes: Uint8Array): unknown => stdio.emit(fd, bytes)
+
+  if (env.ownsConsole) {
+    // emscripten's own output (C stdio: e.g. lua_warning text, "Cannot enlarge memory") goes to
+    // console.log / console.error, bound when the module initialises: in a worker, route it to
+    // the script's stdout / stderr instead of the thread's asynchronous console.
+    console.log = (...parts: Array<unknown>) => void emit(1, utf8.encode(`${parts.join(" ")}\n`))
+    console.error = (...parts: Array<unknown>) => void emit(2, utf8.encode(`${parts.join(" ")}\n`))
+    console.warn = console.error
+  }
+
+  // ---- the Lua state ---------------------------------------------------------------------
+
+  const wasm = await LuaWasm.initialize()
+  const em = wasm.module as unknown as LuaModule
+
+  const cstrings = new Map<string, Ptr>()
+  /** A permanent NUL-terminated copy of a (short, constant) string. */
+  const cstr = (s: string): Ptr => {
+    let p = cstrings.get(s)
+    if (p === undefined) {
+      const b = utf8.encode(s)
+      p = em._malloc(b.length + 1)
+      em.HEAPU8.set(b, p)
+      em.HEAPU8[p + b.length] = 0
+      cstrings.set(s, p)
+    }
+    return p
+  }
+  const lenPtr = em._malloc(8)
+  const errBuf = em._malloc(512)
+
+  let scratchPtr = em._malloc(1 << 16)
+  let scratchSize = 1 << 16
+  /**
+   * Scratch wasm memory for `n` bytes (re-read the pointer after any Lua call: it may move).
+   * Raises Lua's "not enough memory" when the wasm heap cannot hold it.
+   */
+  const scratch = (L: State, n: number): Ptr => {
+    if (n > scratchSize) {
+      em._free(scratchPtr)
+      scratchSize = Math.max(n, scratchSize * 2)
+      scratchPtr = em._malloc(scratchSize)
+      if (scratchPtr === 0) {
+        scratchSize = 1 << 16
+        scratchPtr = em._malloc(scratchSize)
+        if (scratchPtr === 0) throw new Error("the wasm heap is exhausted")
+        raise(L, "not enough memory")
+      }
+    }
+    return scratchPtr
+  }
+  /** Gives back a big scratch area after a large transfer. */
+  const shrinkScratch = (): void => {
+    if (scratchSize > 1 << 20) {
+      em._free(scratchPtr)
+      scratchSize = 1 << 16
+      scratchPtr = em._malloc(scratchSize)
+    }
+  }
+
+  const pushBytes = (L: State, bytes: Uint8Array, start: number, end: number): void => {
+    const len = end - start
+    const p = scratch(L, len)
+    em.HEAPU8.set(bytes.subarray(start, end), p)
+    em._lua_pushlstring(L, p, len)
+  }
+  const pushText = (L: State, s: string): void => {
+    const b = utf8.encode(s)
+    pushBytes(L, b, 0, b.length)
+  }
+  /** The bytes of the string at idx (no conversion), as a view valid until the next Lua call. */
+  const stringView = (L: State, idx: number): Uint8Array => {
+    const p = em._lua_tolstring(L, idx, lenPtr)
+    return em.HEAPU8.subarray(p, p + em.HEAPU32[lenPtr >> 2]!)
+  }
+  /** luaL_checklstring, as a copy. */
+  const checkBytes = (L: State, arg: number): Uint8Array => {
+    const p = em._luaL_checklstring(L, arg, lenPtr)
+    return em.HEAPU8.slice(p, p + em.HEAPU32[lenPtr >> 2]!)
+  }
+  /** Raises "bad argument #arg to 'f' (msg)" (never returns). */
+  const argError = (L: State, arg: number, msg: string): never => {
+    const b = utf8.encode(msg).subarray(0, 511)
+    em.HEAPU8.set(b, errBuf)
+    em.HEAPU8[errBuf + b.length] = 0
+    em._luaL_argerror(L, arg, errBuf)
+    throw new Error("unreachable: luaL_argerror returned")
+  }
+  /** Raises a Lua error with a string value (never returns). */
+  const raise = (L: State, msg: string): never => {
+    pushText(L, msg)
+    em._lua_error(L)
+    throw new Error("unreachable: lua_error returned")
+  }
+
+  const C = (fn: (L: State) => number): Ptr => em.addFunction(fn, "ii")
+  const setField = (L: State, idx: number, name: string, fn: Ptr, upvalues = 0): void => {
+    em._lua_pushcclosure(L, fn, upvalues)
+    em._lua_setfield(L, idx < 0 && idx > LUA_REGISTRYINDEX ? idx - 1 : idx, cstr(name))
+  }
+
+  // ---- host calls ------------------------------------------------------------------------
+
+  const visiting: Array<Ptr> = []
+
+  /** Encodes the Lua value at idx (argument `arg` of the call, for error messages). */
+  const encodeStack = (L: State, idx: number, arg: number, depth: number): void => {
+    const t = em._lua_type(L, idx)
+    switch (t) {
+      case LuaType.None:
+      case LuaType.Nil:
+        writer.u8(Tag.Nil)
+        return
+      case LuaType.Boolean:
+        writer.u8(em._lua_toboolean(L, idx) ? Tag.True : Tag.False)
+        return
+      case LuaType.Number:
+        if (em._lua_isinteger(L, idx)) {
+          writer.u8(Tag.Int)
+          writer.i64(em._lua_tointegerx(L, idx, 0))
+        } else {
+          writer.u8(Tag.Float)
+          writer.f64(em._lua_tonumberx(L, idx, 0))
+        }
+        return
+      case LuaType.String: {
+        const p = em._lua_tolstring(L, idx, lenPtr)
+        writer.str(em.HEAPU8, p, p + em.HEAPU32[lenPtr >> 2]!)
+        return
+      }
+      case LuaType.Table: {
+        if (depth >= MaxDepth) argError(L, arg, `table nested deeper than ${MaxDepth} levels, not supported by host call`)
+        const id = em._lua_topointer(L, idx)
+        if (visiting.includes(id)) argError(L, arg, "cyclic table not supported by host call")
+        if (!em._lua_checkstack(L, 4)) argError(L, arg, "table too deep for the Lua stack")
+        visiting.push(id)
+        const table = em._lua_absindex(L, idx)
+        writer.u8(Tag.Pairs)
+        writer.u32(0)
+        const countAt = writer.pos - 4
+        let n = 0
+        em._lua_pushnil(L)
+        while (em._lua_next(L, table)) {
+          const kt = em._lua_type(L, -2)
+          if (kt !== LuaType.String && kt !== LuaType.Number && kt !== LuaType.Boolean) {
+            argError(L, arg, `table with a ${typeName(kt)} key not supported by host call`)
+          }
+          encodeStack(L, -2, arg, depth + 1)
+          encodeStack(L, -1, arg, depth + 1)
+          em._lua_settop(L, -2)
+          n++
+        }
+        writer.view.setUint32(countAt, n, true)
+        visiting.pop()
+        return
+      }
+      default:
+        argError(
+          L,
+          arg,
+          depth === 0 ? `${typeName(t)} not supported by host call` : `table with a ${typeName(t)} value not supported by host call`
+        )
+    }
+  }
+
+  /** Pushes one decoded value. */
+  const pushValue = (L: State, r: Reader): void => {
+    const tag = r.u8()
+    switch (tag) {
+      case Tag.Nil:
+        em._lua_pushnil(L)
+        return
+      case Tag.False:
+        em._lua_pushboolean(L, 0)
+        return
+      case Tag.True:
+        em._lua_pushboolean(L, 1)
+        return
+      case Tag.Float:
+        em._lua_pushnumber(L, r.f64())
+        return
+      case Tag.Int:
+        em._lua_pushinteger(L, r.i64())
+        return
+      case Tag.Str: {
+        const len = r.strLength()
+        pushBytes(L, r.buf, r.pos, r.pos + len)
+        r.pos += len
+        return
+      }
+      case Tag.Array: {
+        const n = r.u32()
+        if (!em._lua_checkstack(L, 4)) raise(L, "host call result too deep for the Lua stack")
+        em._lua_createtable(L, n, 0)
+        for (let i = 0; i < n; i++) {
+          if (r.buf[r.pos] === Tag.Nil) {
+            r.pos++
+            continue
+          }
+          pushValue(L, r)
+          em._lua_rawseti(L, -2, BigInt(i + 1))
+        }
+        return
+      }
+      case Tag.Record: {
+        const n = r.u32()
+        if (!em._lua_checkstack(L, 4)) raise(L, "host call result too deep for the Lua stack")
+        em._lua_createtable(L, 0, n)
+        for (let i = 0; i < n; i++) {
+          pushValue(L, r)
+          pushValue(L, r)
+          em._lua_rawset(L, -3)
+        }
+        return
+      }
+      default:
+        raise(L, `lua bridge: unknown value tag ${tag} (worker and main thread built from different sources?)`)
+    }
+  }
+
+  /** The results of a host call's reply pushed (their count), or its error raised. */
+  const pushReply = (L: State, r: Reader, large: boolean): number => {
+    const status = r.u8()
+    if (status === Status.Ok) {
+      const n = r.u32()
+      if (n > 0) em._luaL_checkstack(L, n + 1, cstr("too many results from host call"))
+      for (let i = 0; i < n; i++) pushValue(L, r)
+      if (large || r.buf.length > 1 << 20) shrinkScratch()
+      return n
+    }
+    const level = r.i32()
+    pushValue(L, r)
+    if (level > 0) {
+      em._luaL_where(L, level)
+      em._lua_rotate(L, -2, 1)
+      em._lua_concat(L, 2)
+    }
+    return em._lua_error(L)
+  }
+
+  // ---- waiting on the main thread (inline driver) ----------------------------------------
+
+  /** The coroutine the main-thread driver runs the script in (0 in a worker). */
+  let co0: State = 0
+  /** A host call waiting for its reply; the driver takes it when the script yields. */
+  let pending: Promise<Reader> | undefined
+  /** The reply the driver resumed the script with, for the waiting call's continuation. */
+  let settled: Reader | undefined
+  /**
+   * One entry per coroutine resumed (by this runtime's coroutine.resume / wrap) and not yet
+   * back: whether the thread that resumed it could yield all the way to the driver.
+   */
+  const chain: Array<boolean> = []
+  /** Whether a host call on thread L can wait by yielding to the driver. */
+  const canWait = (L: State): boolean =>
+    co0 !== 0 && em._lua_isyieldable(L) !== 0 && (L === co0 || (chain.length > 0 && chain[chain.length - 1]!))
+
+  const K = (fn: (L: State, status: number, ctx: number) => number): Ptr => em.addFunction(fn, "iiii")
+
+  /** Continuation of a host call that yielded: the driver resumed with the reply in `settled`. */
+  const hostK = K((L) => {
+    const r = settled
+    settled = undefined
+    if (r === undefined) return raise(L, "luasock: a host call resumed without its reply (a runtime bug)")
+    return pushReply(L, r, false)
+  })
+
+  const hostNameOf = (id: number): string => input.hostNames[id] ?? `#${id}`
+
+  /** A host call with the arguments at stack indices first..top. */
+  const hostCall = (L: State, id: number, first: number): number => {
+    const top = em._lua_gettop(L)
+    writer.reset()
+    writer.u32(id)
+    writer.u32(Math.max(0, top - first + 1))
+    visiting.length = 0
+    for (let i = first; i <= top; i++) encodeStack(L, i, i, 0)
+    const large = !writer.inShared
+    stdio.flushOutput()
+    const r = env.exchange(canWait(L))
+    if (!(r instanceof Promise)) return pushReply(L, r, large)
+    if (!canWait(L)) {
+      env.abandon?.()
+      return raise(
+        L,
+        `luasock: a call that must wait (${hostNameOf(id)}) was made where Lua cannot yield: inside a ` +
+          `callback of a C function (a table.sort comparator, a string.gsub replacement, __tostring, ` +
+          `__gc, a module's main chunk run by require...). Scripts on the main thread wait by yielding; ` +
+          `run this one in a worker thread ('luasock run --threads', or the option thread: "worker"), ` +
+          `where a call may wait in every context`
+      )
+    }
+    pending = r
+    return em._lua_yieldk(L, 0, 0, hostK)
+  }
+
+  // ---- coroutines on the main thread ------------------------------------------------------
+  // The script's own coroutines: a host call that waits inside one yields it to this
+  // coroutine.resume (or wrap), which yields its own thread in turn, up to the driver; resumed,
+  // it resumes the coroutine, whose host call then returns its results.
+
+  const HOST = -2
+  const nresPtr = em._malloc(4)
+
+  /** luaL_typeerror: "bad argument #arg to 'f' (<what> expected, got <__name or type>)". */
+  const typeError = (L: State, arg: number, what: string): never => {
+    em._luaL_typeerror(L, arg, cstr(what))
+    throw new Error("unreachable: luaL_typeerror returned")
+  }
+
+  /**
+   * lcorolib's auxresume: resumes co with the top narg values of L. Returns the number of
+   * results moved to L, -1 with an error message on L's top, or HOST when a host call inside
+   * co waits (co yielded for it).
+   */
+  const auxresume = (L: State, co: State, narg: number): number => {
+    if (!em._lua_checkstack(co, narg)) {
+      pushText(L, "too many arguments to resume")
+      return -1
+    }
+    em._lua_xmove(L, co, narg)
+    chain.push(canWait(L))
+    let status: number
+    try {
+      status = em._lua_resume(co, L, narg, nresPtr)
+    } finally {
+      chain.pop()
+    }
+    if (status === LUA_OK || status === LUA_YIELD) {
+      if (status === LUA_YIELD && pending !== undefined) return HOST
+      const nres = em.HEAPU32[nresPtr >> 2]!
+      if (!em._lua_checkstack(L, nres + 1)) {
+        em._lua_settop(co, -nres - 1)
+        pushText(L, "too many results to resume")
+        return -1
+      }
+      em._lua_xmove(co, L, nres)
+      return nres
+    }
+    em._lua_xmove(co, L, 1)
+    return -1
+  }
+
+  const resumeResults = (L: State, r: number): number => {
+    if (r === HOST) return em._lua_yieldk(L, 0, 0, coResumeK)
+    if (r < 0) {
+      em._lua_pushboolean(L, 0)
+      em._lua_rotate(L, -2, 1)
+      return 2
+    }
+    em._lua_pushboolean(L, 1)
+    em._lua_rotate(L, -(r + 1), 1)
+    return r + 1
+  }
+  const threadArg = (L: State, idx: number): State => {
+    const co = em._lua_tothread(L, idx)
+    return co === 0 ? typeError(L, idx, "coroutine") : co
+  }
+  const coResume = C((L) => resumeResults(L, auxresume(L, threadArg(L, 1), em._lua_gettop(L) - 1)))
+  const coResumeK = K((L) => resumeResults(L, auxresume(L, threadArg(L, 1), 0)))
+
+  const wrapResults = (L: State, co: State, r: number): number => {
+    if (r === HOST) return em._lua_yieldk(L, 0, 0, auxwrapK)
+    if (r < 0) {
+      let stat = em._lua_status(co)
+      if (stat !== LUA_OK && stat !== LUA_YIELD) {
+        stat = em._lua_resetthread(co)
+        em._lua_xmove(co, L, 1)
+      }
+      if (stat !== LUA_ERRMEM && em._lua_type(L, -1) === LuaType.String) {
+        em._luaL_where(L, 1)
+        em._lua_rotate(L, -2, 1)
+        em._lua_concat(L, 2)
+      }
+      return em._lua_error(L)
+    }
+    return r
+  }
+  const auxwrap = C((L) => {
+    const co = em._lua_tothread(L, upvalueIndex(1))
+    return wrapResults(L, co, auxresume(L, co, em._lua_gettop(L)))
+  })
+  const auxwrapK = K((L) => {
+    const co = em._lua_tothread(L, upvalueIndex(1))
+    return wrapResults(L, co, auxresume(L, co, 0))
+  })
+  const coWrap = C((L) => {
+    if (em._lua_type(L, 1) !== LuaType.Function) return typeError(L, 1, "function")
+    const co = em._lua_newthread(L)
+    em._lua_pushvalue(L, 1)
+    em._lua_xmove(L, co, 1)
+    em._lua_pushcclosure(L, auxwrap, 1)
+    return 1
+  })
+  /** yield: the driver's coroutine stands for lua5.4's main thread, which cannot yield. */
+  const coYield = C((L) => {
+    if (L === co0) {
+      pushText(L, "attempt to yield from outside a coroutine")
+      return em._lua_error(L)
+    }
+    return em._lua_yieldk(L, em._lua_gettop(L), 0, 0)
+  })
+  const coIsyieldable = C((L) => {
+    const co = em._lua_type(L, 1) === LuaType.None ? L : threadArg(L, 1)
+    em._lua_pushboolean(L, co !== co0 && em._lua_isyieldable(co) ? 1 : 0)
+    return 1
+  })
+  const coRunning = C((L) => {
+    const isMain = em._lua_pushthread(L)
+    em._lua_pushboolean(L, isMain || L === co0 ? 1 : 0)
+    return 2
+  })
+
+  const installCoroutines = (L: State): void => {
+    em._lua_getglobal(L, cstr("coroutine"))
+    setField(L, -1, "resume", coResume)
+    setField(L, -1, "wrap", coWrap)
+    setField(L, -1, "yield", coYield)
+    setField(L, -1, "isyieldable", coIsyieldable)
+    setField(L, -1, "running", coRunning)
+    em._lua_settop(L, -2)
+  }
+
+  const hostIds = new Map<string, number>()
+  input.hostNames.forEach((name, i) => hostIds.set(name, i))
+
+  // ---- C functions: output ---------------------------------------------------------------
+
+  const TAB = new Uint8Array([9])
+  const NL = new Uint8Array([10])
+
+  /** print, as lua5.4's: luaL_tolstring of each argument (so __tostring and __name count). */
+  const luaPrint = C((L) => {
+    const n = em._lua_gettop(L)
+    const parts: Array<Uint8Array> = []
+    let total = 1
+    for (let i = 1; i <= n; i++) {
+      const p = em._luaL_tolstring(L, i, lenPtr)
+      const s = em.HEAPU8.slice(p, p + em.HEAPU32[lenPtr >> 2]!)
+      em._lua_settop(L, -2)
+      if (i > 1) {
+        parts.push(TAB)
+        total++
+      }
+      parts.push(s)
+      total += s.length
+    }
+    parts.push(NL)
+    emit(1, concat(parts, total))
+    return 0
+  })
+
+  /**
+   * The bytes io.write writes for arguments first..last (lua5.4's g_write: numbers as
+   * LUA_INTEGER_FMT / LUA_NUMBER_FMT "%.14g", so 5.0 is written "5"; strings as they are).
+   */
+  const writeArgs = (L: State, first: number, last: number): Uint8Array => {
+    const parts: Array<Uint8Array> = []
+    let total = 0
+    for (let i = first; i <= last; i++) {
+      let s: Uint8Array
+      if (em._lua_type(L, i) === LuaType.Number) {
+        const p = em._luaL_tolstring(L, i, lenPtr)
+        s = em.HEAPU8.slice(p, p + em.HEAPU32[lenPtr >> 2]!)
+        em._lua_settop(L, -2)
+        if (!em._lua_isinteger(L, i) && s.length > 2 && s[s.length - 2] === 0x2e && s[s.length - 1] === 0x30) {
+          // tostring added ".0" to a float that "looks like an int"; %.14g has no such suffix
+          let plain = true
+          for (let k = 0; k < s.length - 2; k++) {
+            const c = s[k]!
+            if (c !== 0x2d && (c < 0x30 || c > 0x39)) plain = false
+          }
+          if (plain) s = s.subarray(0, s.length - 2)
+        }
+      } else s = checkBytes(L, i)
+      parts.push(s)
+      total += s.length
+    }
+    return concat(parts, total)
+  }
+
+  let stdinUd: Ptr = 0
+  let stdoutUd: Ptr = 0
+  let stderrUd: Ptr = 0
+  const fdOf = (ud: Ptr): 1 | 2 | 0 => (ud === stdoutUd ? 1 : ud === stderrUd ? 2 : 0)
+
+  /** Writes to fd; on failure leaves `nil, message, errno` like luaL_fileresult. */
+  const fileWrite = (L: State, fd: 1 | 2, bytes: Uint8Array): number => {
+    const e = emit(fd, bytes)
+    if (e === undefined) return 1
+    em._lua_pushnil(L)
+    pushText(L, strerror(e))
+    em._lua_pushinteger(L, BigInt((e as { errno?: number }).errno ?? 0) * -1n)
+    return 3
+  }
+
+  /** Calls the original C function (upvalue 1) with the same arguments. */
+  const delegate = (L: State): number => {
+    const n = em._lua_gettop(L)
+    em._lua_pushvalue(L, upvalueIndex(1))
+    em._lua_rotate(L, 1, 1)
+    em._lua_callk(L, n, LUA_MULTRET, 0, 0)
+    return em._lua_gettop(L)
+  }
+
+  /** io.write(...): to the default output file. */
+  const ioWrite = C((L) => {
+    em._lua_getfield(L, LUA_REGISTRYINDEX, cstr("_IO_output"))
+    const fd = fdOf(em._lua_touserdata(L, -1))
+    em._lua_settop(L, -2)
+    if (fd === 0) return delegate(L)
+    const bytes = writeArgs(L, 1, em._lua_gettop(L))
+    em._lua_getfield(L, LUA_REGISTRYINDEX, cstr("_IO_output"))
+    return fileWrite(L, fd, bytes)
+  })
+
+  /** file:write(...) */
+  const fileWriteMethod = C((L) => {
+    const fd = fdOf(em._lua_touserdata(L, 1))
+    if (fd === 0) return delegate(L)
+    const bytes = writeArgs(L, 2, em._lua_gettop(L))
+    em._lua_settop(L, 1)
+    return fileWrite(L, fd, bytes)
+  })
+
+  /** io.flush() / file:flush(): this runtime's stdout buffer first, then the original. */
+  const flushThenDelegate = C((L) => {
+    stdio.flushStdout()
+    return delegate(L)
+  })
+
+  /** file:setvbuf(mode [, size]): on stdout it sets this runtime's buffering too. */
+  const fileSetvbufMethod = C((L) => {
+    if (em._lua_touserdata(L, 1) === stdoutUd && em._lua_type(L, 2) === LuaType.String) {
+      const mode = decoder.decode(stringView(L, 2))
+      if (mode === "no" || mode === "line" || mode === "full") {
+        stdio.flushStdout()
+        stdio.stdoutMode = mode
+      }
+    }
+    return delegate(L)
+  })
+
+  // ---- C functions: stdin ----------------------------------------------------------------
+
+  const isSpace = (c: number): boolean => c === 32 || (c >= 9 && c <= 13)
+  const isDigit = (c: number, hex: boolean): boolean =>
+    (c >= 0x30 && c <= 0x39) || (hex && ((c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66)))
+
+  /** io.read("n") as liolib's l_getn: the longest prefix that can be a numeral, then tonumber. */
+  const readNumber = (L: State): boolean => {
+    const buf: Array<number> = []
+    let c = stdio.peek()
+    while (c >= 0 && isSpace(c)) {
+      stdio.skip()
+      c = stdio.peek()
+    }
+    const test = (set: string): boolean => {
+      c = stdio.peek()
+      if (c >= 0 && set.includes(String.fromCharCode(c)) && buf.length < 200) {
+        buf.push(c)
+        stdio.skip()
+        return true
+      }
+      return false
+    }
+    const digits = (hex: boolean): number => {
+      let n = 0
+      for (;;) {
+        c = stdio.peek()
+        if (c >= 0 && isDigit(c, hex) && buf.length < 200) {
+          buf.push(c)
+          stdio.skip()
+          n++
+        } else return n
+      }
+    }
+    test("-+")
+    let count = 0
+    let hex = false
+    if (test("0")) {
+      if (test("xX")) hex = true
+      else count = 1
+    }
+    count += digits(hex)
+    if (test(".")) count += digits(hex)
+    if (count > 0 && test(hex ? "pP" : "eE")) {
+      test("-+")
+      digits(false)
+    }
+    const b = new Uint8Array(buf.length + 1)
+    b.set(buf)
+    const p = scratch(L, b.length)
+    em.HEAPU8.set(b, p)
+    if (em._lua_stringtonumber(L, p) !== 0) return true
+    em._lua_pushnil(L)
+    return false
+  }
+
+  /** g_read on stdin, formats at first..top; the number of results. */
+  const stdinRead = (L: State, first: number): number => {
+    const top = em._lua_gettop(L)
+    if (top < first) {
+      const line = stdio.take(Infinity, 10, false)
+      if (line === null) em._lua_pushnil(L)
+      else pushBytes(L, line, 0, line.length)
+      return 1
+    }
+    em._luaL_checkstack(L, top - first + 20, cstr("too many arguments"))
+    let n = first
+    let ok = true
+    for (; n <= top && ok; n++) {
+      if (em._lua_type(L, n) === LuaType.Number) {
+        const want = Number(em._luaL_checkinteger(L, n))
+        if (want === 0) {
+          ok = stdio.fill()
+          if (ok) pushBytes(L, new Uint8Array(0), 0, 0)
+          else em._lua_pushnil(L)
+        } else {
+          const got = stdio.take(want, -1, false)
+          ok = got !== null
+          if (got === null) em._lua_pushnil(L)
+          else pushBytes(L, got, 0, got.length)
+        }
+        continue
+      }
+      const fmt = checkBytes(L, n)
+      const f = fmt[0] === 0x2a ? fmt[1] : fmt[0] // skip an optional '*' (5.3 style)
+      switch (f) {
+        case 0x6e: // n
+          ok = readNumber(L)
+          break
+        case 0x6c: // l
+        case 0x4c: {
+          // L
+          const line = stdio.take(Infinity, 10, f === 0x4c)
+          ok = line !== null
+          if (line === null) em._lua_pushnil(L)
+          else pushBytes(L, line, 0, line.length)
+          break
+        }
+        case 0x61: {
+          // a
+          const all = stdio.take(Infinity, -1, false) ?? new Uint8Array(0)
+          pushBytes(L, all, 0, all.length)
+          break
+        }
+        default:
+          return argError(L, n, "invalid format")
+      }
+    }
+    return n - first
+  }
+
+  /** io.read(...): from the default input. */
+  const ioRead = C((L) => {
+    em._lua_getfield(L, LUA_REGISTRYINDEX, cstr("_IO_input"))
+    const isStdin = em._lua_touserdata(L, -1) === stdinUd
+    em._lua_settop(L, -2)
+    if (!isStdin) return delegate(L)
+    return stdinRead(L, 1)
+  })
+
+  /** file:read(...) */
+  const fileReadMethod = C((L) => {
+    if (em._lua_touserdata(L, 1) !== stdinUd) return delegate(L)
+    return stdinRead(L, 2)
+  })
+
+  // ---- C functions: files, process -------------------------------------------------------
+
+  const pathOf = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)
+
+  /** File contents, or a Lua-style message ("cannot open x: No such file or directory"). */
+  const readFile = (name: Uint8Array, display: string): Uint8Array | string => {
+    try {
+      return fs.readFileSync(pathOf(name))
+    } catch (e) {
+      const code = (e as { code?: string }).code
+      return `cannot ${code === "EISDIR" ? "read" : "open"} ${display}: ${strerror(e)}`
+    }
+  }
+
+  /**
+   * luaL_loadfilex over bytes: skips a UTF-8 BOM and a first line starting with '#' (keeping its
+   * newline so line numbers stay right), then loads text or binary as `mode` allows.
+   */
+  const loadChunk = (L: State, bytes: Uint8Array, chunkName: Uint8Array, mode: Ptr): number => {
+    let start = 0
+    if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) start = 3
+    if (bytes[start] === 0x23) {
+      // '#': skip the line; keep its '\n' unless a binary chunk follows
+      while (start < bytes.length && bytes[start] !== 10) start++
+      if (bytes[start + 1] === 0x1b) start++
+    }
+    const len = bytes.length - start
+    const buf = em._malloc(len + chunkName.length + 2)
+    if (buf === 0) return raise(L, "not enough memory")
+    em.HEAPU8.set(bytes.subarray(start), buf)
+    const name = buf + len + 1
+    em.HEAPU8.set(chunkName, name)
+    em.HEAPU8[name + chunkName.length] = 0
+    const status = em._luaL_loadbufferx(L, buf, len, name, mode)
+    em._free(buf)
+    return status
+  }
+
+  const at = utf8.encode("@")
+  const prefixed = (prefix: Uint8Array, b: Uint8Array): Uint8Array => {
+    const out = new Uint8Array(prefix.length + b.length)
+    out.set(prefix)
+    out.set(b, prefix.length)
+    return out
+  }
+  const decoder = new TextDecoder()
+
+  /** loadfile([filename [, mode [, env]]]) reading the real file system (or stdin). */
+  const luaLoadfile = C((L) => {
+    let bytes: Uint8Array
+    let chunkName: Uint8Array
+    if (em._lua_type(L, 1) <= LuaType.Nil) {
+      bytes = stdio.take(Infinity, -1, false) ?? new Uint8Array(0)
+      chunkName = utf8.encode("=stdin")
+    } else {
+      const name = checkBytes(L, 1)
+      const got = readFile(name, decoder.decode(name))
+      if (typeof got === "string") {
+        em._lua_pushnil(L)
+        pushText(L, got)
+        return 2
+      }
+      bytes = got
+      chunkName = prefixed(at, name)
+    }
+    let mode = 0
+    if (em._lua_type(L, 2) > LuaType.Nil) {
+      const m = checkBytes(L, 2)
+      mode = em._malloc(m.length + 1)
+      em.HEAPU8.set(m, mode)
+      em.HEAPU8[mode + m.length] = 0
+    }
+    const status = loadChunk(L, bytes, chunkName, mode)
+    if (mode !== 0) em._free(mode)
+    if (status === LUA_OK) {
+      if (em._lua_type(L, 3) !== LuaType.None) {
+        em._lua_pushvalue(L, 3)
+        if (em._lua_setupvalue(L, -2, 1) === 0) em._lua_settop(L, -2)
+      }
+      return 1
+    }
+    em._lua_pushnil(L)
+    em._lua_rotate(L, -2, 1)
+    return 2
+  })
+
+  /** A path the searchers may open (lua's `readable`: fopen for reading succeeds). */
+  const luaReadable = C((L) => {
+    const name = checkBytes(L, 1)
+    let ok = false
+    try {
+      fs.closeSync(fs.openSync(pathOf(name), "r"))
+      ok = true
+    } catch {
+      ok = false
+    }
+    em._lua_pushboolean(L, ok ? 1 : 0)
+    return 1
+  })
+
+  /** os.getenv(name), from the environment the run was given. */
+  const osGetenv = C((L) => {
+    const name = decoder.decode(checkBytes(L, 1))
+    const v = Object.prototype.hasOwnProperty.call(input.env, name) ? input.env[name] : undefined
+    if (v === undefined) em._lua_pushnil(L)
+    else pushText(L, v)
+    return 1
+  })
+
+  let mainState: State = 0
+
+
+  /** os.exit([code [, close]]) as lua5.4: true -> 0, false -> 1, status & 0xff like exit(3). */
+  const osExit = C((L) => {
+    let code: number
+    if (em._lua_type(L, 1) === LuaType.Boolean) code = em._lua_toboolean(L, 1) ? 0 : 1
+    else code = Number(BigInt.asUintN(8, em._luaL_optinteger(L, 1, 0n)))
+    if (em._lua_toboolean(L, 2)) em._lua_close(mainState)
+    return finish(code)
+  })
+
+  // ---- host module -----------------------------------------------------------------------
+
+  const hostFunctions = input.hostNames.map((_, id) => C((L) => hostCall(L, id, 1)))
+
+  /** host.call(name, ...) */
+  const hostCallByName = C((L) => {
+    const name = decoder.decode(checkBytes(L, 1))
+    const id = hostIds.get(name)
+    if (id === undefined) return argError(L, 1, `no host function '${name}' is registered`)
+    return hostCall(L, id, 2)
+  })
+
+  // ---- lua.c -----------------------------------------------------------------------------
+
+  const progName = utf8.encode(input.progName)
+
+  /** l_message: "progname: msg\n" on stderr. */
+  const report = (L: State): void => {
+    const msg = stringView(L, -1).slice()
+    emit(2, concat([progName, utf8.encode(": "), msg, NL], progName.length + 2 + msg.length + 1))
+    em._lua_settop(L, -2)
+  }
+
+  /** lua.c's msghandler: a string (or __tostring) message plus a traceback. */
+  const msgHandler = C((L) => {
+    let msg = em._lua_tolstring(L, 1, 0)
+    if (msg === 0) {
+      if (em._luaL_callmeta(L, 1, cstr("__tostring")) && em._lua_type(L, -1) === LuaType.String) return 1
+      pushText(L, `(error object is a ${typeName(em._lua_type(L, 1))} value)`)
+      msg = em._lua_tolstring(L, -1, 0)
+    }
+    em._luaL_traceback(L, L, msg, 1)
+    return 1
+  })
+
+  let scriptStatus = LUA_OK
+
+  /** lua.c's pmain/handle_script: load, push arguments, call under the message handler. */
+  const pmain = C((L) => {
+    const script = input.script
+    let status: number
+    if ("file" in script) {
+      const name = utf8.encode(script.file)
+      const got = script.file === "-" ? (stdio.take(Infinity, -1, false) ?? new Uint8Array(0)) : readFile(name, script.file)
+      if (typeof got === "string") {
+        pushText(L, got)
+        status = 1
+      } else status = loadChunk(L, got, script.file === "-" ? utf8.encode("=stdin") : prefixed(at, name), 0)
+    } else status = loadChunk(L, script.source, utf8.encode(script.chunkName), 0)
+    if (status === LUA_OK) {
+      em._luaL_checkstack(L, input.args.length + 3, cstr("too many arguments to script"))
+      for (const a of input.args) pushText(L, a)
+      const base = em._lua_gettop(L) - input.args.length
+      em._lua_pushcclosure(L, msgHandler, 0)
+      em._lua_rotate(L, base, 1)
+      // with a continuation, so that the script may yield to the main-thread driver
+      status = em._lua_pcallk(L, input.args.length, LUA_MULTRET, base, base, pmainK)
+      return afterScript(L, status, base)
+    }
+    report(L)
+    scriptStatus = status
+    return 0
+  })
+  const afterScript = (L: State, status: number, base: number): number => {
+    em._lua_rotate(L, base, -1)
+    em._lua_settop(L, -2)
+    if (status !== LUA_OK) report(L)
+    scriptStatus = status
+    return 0
+  }
+  /** pmain after its script yielded (the pcall's continuation: LUA_YIELD means it returned). */
+  const pmainK = K((L, status, base) => afterScript(L, status === LUA_YIELD ? LUA_OK : status, base))
+
+  /** The global `arg`: arg[-1] = progname, arg[0] = script, arg[1..] = arguments. */
+  const createArgTable = (L: State): void => {
+    const scriptName = "file" in input.script ? input.script.file : input.script.scriptName
+    em._lua_createtable(L, input.args.length, 2)
+    pushText(L, input.progName)
+    em._lua_rawseti(L, -2, -1n)
+    pushText(L, scriptName)
+    em._lua_rawseti(L, -2, 0n)
+    input.args.forEach((a, i) => {
+      pushText(L, a)
+      em._lua_rawseti(L, -2, BigInt(i + 1))
+    })
+    em._lua_setglobal(L, cstr("arg"))
+  }
+
+  const install = (L: State): void => {
+    em._lua_pushcclosure(L, luaPrint, 0)
+    em._lua_setglobal(L, cstr("print"))
+    em._lua_pushcclosure(L, luaLoadfile, 0)
+    em._lua_setglobal(L, cstr("loadfile"))
+
+    em._lua_getglobal(L, cstr("io"))
+    const io = em._lua_gettop(L)
+    em._lua_getfield(L, io, cstr("stdin"))
+    stdinUd = em._lua_touserdata(L, -1)
+    em._lua_getfield(L, io, cstr("stdout"))
+    stdoutUd = em._lua_touserdata(L, -1)
+    em._lua_getfield(L, io, cstr("stderr"))
+    stderrUd = em._lua_touserdata(L, -1)
+    em._lua_settop(L, io)
+    // io.write / io.read keep the originals as upvalue 1 (for files other than the std ones)
+    em._lua_getfield(L, io, cstr("write"))
+    setField(L, io, "write", ioWrite, 1)
+    em._lua_getfield(L, io, cstr("read"))
+    setField(L, io, "read", ioRead, 1)
+    em._lua_getfield(L, io, cstr("flush"))
+    setField(L, io, "flush", flushThenDelegate, 1)
+    // methods live in the LUA_FILEHANDLE metatable's __index
+    em._lua_getfield(L, LUA_REGISTRYINDEX, cstr("FILE*"))
+    em._lua_getfield(L, -1, cstr("__index"))
+    const methods = em._lua_gettop(L)
+    em._lua_getfield(L, methods, cstr("write"))
+    setField(L, methods, "write", fileWriteMethod, 1)
+    em._lua_getfield(L, methods, cstr("read"))
+    setField(L, methods, "read", fileReadMethod, 1)
+    em._lua_getfield(L, methods, cstr("flush"))
+    setField(L, methods, "flush", flushThenDelegate, 1)
+    em._lua_getfield(L, methods, cstr("setvbuf"))
+    setField(L, methods, "setvbuf", fileSetvbufMethod, 1)
+    em._lua_settop(L, io - 1)
+
+    em._lua_getglobal(L, cstr("os"))
+    setField(L, -1, "exit", osExit)
+    setField(L, -1, "getenv", osGetenv)
+    em._lua_settop(L, -2)
+
+    createArgTable(L)
+  }
+
+  /**
+   * host.cfunction(f): `f` wrapped in a C closure that calls it with all its arguments and
+   * returns all its results. A C function keeps its caller's frame even when called in tail
+   * position, so a library function written in Lua and wrapped this way sees (at level 2)
+   * the call as the script made it, and raises errors (at level 3) with the script's
+   * position, as the C libraries' functions do.
+   */
+  const trampoline = C((L) => {
+    const n = em._lua_gettop(L)
+    em._lua_pushvalue(L, upvalueIndex(1))
+    em._lua_rotate(L, 1, 1)
+    em._lua_callk(L, n, LUA_MULTRET, 0, trampolineK)
+    return em._lua_gettop(L)
+  })
+  /** The trampoline after its function yielded (a host call waiting on the main thread). */
+  const trampolineK = K((L) => em._lua_gettop(L))
+
+  const makeCFunction = C((L) => {
+    if (em._lua_type(L, 1) !== LuaType.Function) return argError(L, 1, `function expected, got ${typeName(em._lua_type(L, 1))}`)
+    em._lua_settop(L, 1)
+    em._lua_pushcclosure(L, trampoline, 1)
+    return 1
+  })
+
+  /** host.newuserdata(): an empty full userdata, for library objects (LuaSocket's are userdata). */
+  const newUserdata = C((L) => {
+    em._lua_newuserdatauv(L, 0, 0)
+    return 1
+  })
+
+  /** The `luasock.host` module table: name -> function, plus call(name, ...), cfunction(f) and newuserdata(). */
+  const pushHostTable = (L: State): void => {
+    em._lua_createtable(L, 0, input.hostNames.length + 1)
+    input.hostNames.forEach((name, id) => {
+      em._lua_pushcclosure(L, hostFunctions[id]!, 0)
+      pushText(L, name)
+      em._lua_rotate(L, -2, 1)
+      em._lua_rawset(L, -3)
+    })
+    setField(L, -1, "call", hostCallByName)
+    setField(L, -1, "cfunction", makeCFunction)
+    setField(L, -1, "newuserdata", newUserdata)
+  }
+
+  const defaultPath = (): string => {
+    const templates = ["./?.lua", "./?/init.lua"]
+    if ("file" in input.script && input.script.file !== "-") {
+      const dir = path.dirname(input.script.file)
+      if (dir !== ".") templates.push(`${dir}/?.lua`, `${dir}/?/init.lua`)
+    }
+    return templates.join(";")
+  }
+
+  const runPrelude = (L: State): void => {
+    const src = utf8.encode(prelude)
+    if (loadChunk(L, src, utf8.encode("=luasock"), 0) !== LUA_OK) throw new Error(`prelude: ${decoder.decode(stringView(L, -1))}`)
+    pushHostTable(L)
+    em._lua_pushcclosure(L, luaReadable, 0)
+    pushText(L, input.builtinDir)
+    pushText(L, defaultPath())
+    if (em._lua_pcallk(L, 4, 0, 0, 0, 0) !== LUA_OK) throw new Error(`prelude: ${decoder.decode(stringView(L, -1))}`)
+  }
+
+  const newState = (): State => {
+    const L = em._luaL_newstate()
+    if (L === 0) throw new Error("cannot create a Lua state (out of memory)")
+    mainState = L
+    em._luaL_openlibs(L)
+    install(L)
+    return L
+  }
+
+  /** Worker: the whole script, blocking on each host call. */
+  const runBlocking = (): number => {
+    const L = newState()
+    runPrelude(L)
+    post({ kind: "ready" })
+    em._lua_pushcclosure(L, pmain, 0)
+    const status = em._lua_pcallk(L, 0, 0, 0, 0, 0)
+    if (status !== LUA_OK) report(L) // pmain itself failed (e.g. out of memory)
+    em._lua_close(L)
+    return status === LUA_OK && scriptStatus === LUA_OK ? 0 : 1
+  }
+
+  /** Main thread: runs co0 until it ends or yields for a host call. */
+  const step = (): number | Pending => {
+    const status = em._lua_resume(co0, mainState, 0, nresPtr)
+    if (status === LUA_YIELD) {
+      const reply = pending
+      pending = undefined
+      if (reply !== undefined) return { reply }
+      // nothing else yields co0 (coroutine.yield refuses to): a runtime bug
+      emit(2, utf8.encode(`${input.progName}: the script yielded to the runtime without a host call\n`))
+      return 1
+    }
+    if (status !== LUA_OK) report(co0) // pmain itself failed (e.g. out of memory)
+    em._lua_close(mainState)
+    return status === LUA_OK && scriptStatus === LUA_OK ? 0 : 1
+  }
+
+  const startInline = (): number | Pending => {
+    const L = newState()
+    installCoroutines(L)
+    runPrelude(L)
+    post({ kind: "ready" })
+    co0 = em._lua_newthread(L) // stays on L's stack: anchored
+    em._lua_pushcclosure(co0, pmain, 0)
+    return step()
+  }
+
+  const resume = (reply: Reader): number | Pending => {
+    settled = reply
+    return step()
+  }
+
+  return { runBlocking, startInline, resume, flush: () => stdio.flushOutput(), finish, emit }
+}
