@@ -50,6 +50,9 @@ local core = facade.load("luasocket", {
   overrides = { tcp = { receive = function() return receive end } },
 })
 
+-- gettime: the clock is read where the script runs (no host call)
+core.gettime = host.gettime
+
 local idof = facade.idof
 local rawselect = facade.hostfunction("luasocket", "select")
 local byfd = host["facade.byfd"]

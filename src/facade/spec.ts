@@ -22,7 +22,6 @@
 import * as Cause from "effect/Cause"
 import type * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import type * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
 import * as Runtime from "effect/Runtime"
 import * as Either from "effect/Either"
@@ -344,28 +343,29 @@ export abstract class FacadeObject {
  * @since 0.1.0
  */
 export const runOp = <A>(effect: Effect.Effect<A, NetError.NetError>): Either.Either<A, NetError.NetError> | Promise<Either.Either<A, NetError.NetError>> => {
-  const exit = Runtime.runSyncExit(Runtime.defaultRuntime)(effect)
-  if (Exit.isSuccess(exit)) return Either.right(exit.value)
-  const pending = asyncFiber(exit.cause)
-  if (pending === undefined) {
+  // started at once: polled, a fiber that finished needs nothing else (runSyncExit would also
+  // build an AsyncFiberException, an Error, for every op that must wait)
+  const fiber = runFork(effect)
+  const exit = fiber.unsafePoll()
+  if (exit !== null) {
+    if (Exit.isSuccess(exit)) return Either.right(exit.value)
     const r = settle(exit)
     if (cancelSlot !== undefined && Either.isLeft(r) && wouldBlock(r.left)) cancelSlot.wouldBlock = true
     return r
   }
-  if (cancelSlot !== undefined) {
-    const fiber = pending as unknown as Fiber.RuntimeFiber<unknown, unknown>
-    cancelSlot.cancel = () => fiber.unsafeInterruptAsFork(FiberId.none)
-  }
+  if (cancelSlot !== undefined) cancelSlot.cancel = () => fiber.unsafeInterruptAsFork(FiberId.none)
   return new Promise((resolve, reject) => {
-    pending.addObserver((e) => {
+    fiber.addObserver((e) => {
       try {
-        resolve(settle(e as Exit.Exit<A, NetError.NetError>))
+        resolve(settle(e))
       } catch (err) {
         reject(err)
       }
     })
   })
 }
+
+const runFork = Runtime.runFork(Runtime.defaultRuntime)
 
 let cancelSlot: { cancel?: () => void; wouldBlock?: boolean } | undefined
 
@@ -400,11 +400,6 @@ export const registerCancel = (cancel: () => void): void => {
   if (cancelSlot !== undefined) cancelSlot.cancel = cancel
 }
 
-const asyncFiber = (cause: Cause.Cause<unknown>): { addObserver(f: (exit: Exit.Exit<unknown, unknown>) => void): void } | undefined => {
-  if (cause._tag !== "Die") return undefined
-  const d = cause.defect
-  return Runtime.isAsyncFiberException(d) ? (d.fiber as never) : undefined
-}
 
 const settle = <A>(exit: Exit.Exit<A, NetError.NetError>): Either.Either<A, NetError.NetError> => {
   if (Exit.isSuccess(exit)) return Either.right(exit.value)

@@ -28,6 +28,7 @@ import {
   typeName,
   upvalueIndex
 } from "./luaApi.js"
+import type { LuaValue } from "./Host.js"
 import { prelude } from "./prelude.js"
 import { concat, isBrokenPipe, Stdio, strerror } from "./stdio.js"
 import { MaxDepth, Reader, Status, Tag, type WorkerInput, type WorkerMessage, type Writer } from "./protocol.js"
@@ -45,18 +46,35 @@ export interface EngineEnv {
    * host must wait. `mayWait`: the script could yield here (a promise is not an error).
    */
   readonly exchange: (mayWait: boolean) => Reader | Promise<Reader>
+  /**
+   * Main thread only: a host call with scalar arguments (nil, booleans, numbers, strings as
+   * bytes), without the wire encoding; its reply at once or (when it must wait) later.
+   */
+  readonly direct?: (id: number, args: Array<LuaValue>, mayWait: boolean) => DirectReply | Promise<DirectReply>
   /** Main thread only: gives up the pending call (a context that cannot yield made it). */
   readonly abandon?: () => void
   /** The thread is the script's own (a worker): route emscripten's console output to the script. */
   readonly ownsConsole: boolean
 }
 
+/**
+ * A host call's reply on the main thread: scalar values as they are, an error (a Lua error
+ * value at `level`), or the wire encoding (tables).
+ */
+export type DirectReply =
+  | { readonly values: ReadonlyArray<LuaValue> }
+  | { readonly level: number; readonly message: string | Uint8Array }
+  | Reader
+
+/** The reply of a call the runtime gave up (never pushed). */
+export const ABANDONED: DirectReply = { level: 0, message: "luasock: a host call given up" }
+
 /** The engine's inputs: the worker's, without its transport. */
 export type EngineInput = Omit<WorkerInput, "control" | "data" | "port" | "spinMicros">
 
 /** A host call that must wait, as the main-thread driver sees it. */
 export interface Pending {
-  readonly reply: Promise<Reader>
+  readonly reply: Promise<Reader | DirectReply>
 }
 
 export interface Engine {
@@ -67,7 +85,7 @@ export interface Engine {
    * (the pending reply: call `resume(reply)` once it is there).
    */
   readonly startInline: () => number | Pending
-  readonly resume: (reply: Reader) => number | Pending
+  readonly resume: (reply: Reader | DirectReply) => number | Pending
   /** Output still held back (at the end of a run). */
   readonly flush: () => void
   /** Flushes the output and ends with `code` through `env.exit` (never returns). */
@@ -348,9 +366,9 @@ export const createEngine = async (input: EngineInput, env: EngineEnv): Promise<
   /** The coroutine the main-thread driver runs the script in (0 in a worker). */
   let co0: State = 0
   /** A host call waiting for its reply; the driver takes it when the script yields. */
-  let pending: Promise<Reader> | undefined
+  let pending: Promise<Reader | DirectReply> | undefined
   /** The reply the driver resumed the script with, for the waiting call's continuation. */
-  let settled: Reader | undefined
+  let settled: Reader | DirectReply | undefined
   /**
    * One entry per coroutine resumed (by this runtime's coroutine.resume / wrap) and not yet
    * back: whether the thread that resumed it could yield all the way to the driver.
@@ -367,14 +385,97 @@ export const createEngine = async (input: EngineInput, env: EngineEnv): Promise<
     const r = settled
     settled = undefined
     if (r === undefined) return raise(L, "luasock: a host call resumed without its reply (a runtime bug)")
-    return pushReply(L, r, false)
+    return pushAny(L, r)
   })
+
+  /** Pushes a main-thread reply's values (their count) or raises its error. */
+  const pushAny = (L: State, r: Reader | DirectReply): number => {
+    if (r instanceof Reader) return pushReply(L, r, false)
+    if ("values" in r) {
+      const vs = r.values
+      const n = vs.length
+      if (n > 0) em._luaL_checkstack(L, n + 1, cstr("too many results from host call"))
+      for (let i = 0; i < n; i++) pushScalar(L, vs[i])
+      return n
+    }
+    if (typeof r.message === "string") pushText(L, r.message)
+    else pushBytes(L, r.message, 0, r.message.length)
+    if (r.level > 0) {
+      em._luaL_where(L, r.level)
+      em._lua_rotate(L, -2, 1)
+      em._lua_concat(L, 2)
+    }
+    return em._lua_error(L)
+  }
+
+  /** Pushes a scalar JS value as the wire would carry it (numbers as floats, bigints as integers). */
+  const pushScalar = (L: State, v: LuaValue): void => {
+    switch (typeof v) {
+      case "boolean":
+        em._lua_pushboolean(L, v ? 1 : 0)
+        return
+      case "number":
+        em._lua_pushnumber(L, v)
+        return
+      case "bigint":
+        em._lua_pushinteger(L, v)
+        return
+      case "string":
+        pushText(L, v)
+        return
+      case "object":
+        if (v instanceof Uint8Array) {
+          pushBytes(L, v, 0, v.length)
+          return
+        }
+    }
+    em._lua_pushnil(L)
+  }
+
+  /** Arguments first..top as JS values, or undefined when one is a table (or unsupported). */
+  const directArgs = (L: State, first: number, top: number): Array<LuaValue> | undefined => {
+    const n = Math.max(0, top - first + 1)
+    const args: Array<LuaValue> = new Array(n)
+    for (let i = 0; i < n; i++) {
+      const idx = first + i
+      switch (em._lua_type(L, idx)) {
+        case LuaType.Nil:
+          args[i] = undefined
+          break
+        case LuaType.Boolean:
+          args[i] = em._lua_toboolean(L, idx) !== 0
+          break
+        case LuaType.Number:
+          if (em._lua_isinteger(L, idx)) {
+            const v = em._lua_tointegerx(L, idx, 0)
+            const x = Number(v)
+            args[i] = Number.isSafeInteger(x) ? x : v
+          } else args[i] = em._lua_tonumberx(L, idx, 0)
+          break
+        case LuaType.String: {
+          const p = em._lua_tolstring(L, idx, lenPtr)
+          args[i] = em.HEAPU8.slice(p, p + em.HEAPU32[lenPtr >> 2]!)
+          break
+        }
+        default:
+          return undefined
+      }
+    }
+    return args
+  }
 
   const hostNameOf = (id: number): string => input.hostNames[id] ?? `#${id}`
 
   /** A host call with the arguments at stack indices first..top. */
   const hostCall = (L: State, id: number, first: number): number => {
     const top = em._lua_gettop(L)
+    if (env.direct !== undefined) {
+      const args = directArgs(L, first, top)
+      if (args !== undefined) {
+        stdio.flushOutput()
+        return answer(L, id, env.direct(id, args, canWait(L)))
+      }
+    }
     writer.reset()
     writer.u32(id)
     writer.u32(Math.max(0, top - first + 1))
@@ -384,6 +485,12 @@ export const createEngine = async (input: EngineInput, env: EngineEnv): Promise<
     stdio.flushOutput()
     const r = env.exchange(canWait(L))
     if (!(r instanceof Promise)) return pushReply(L, r, large)
+    return answer(L, id, r)
+  }
+
+  /** A main-thread reply: pushed now, or the script yields until it is there. */
+  const answer = (L: State, id: number, r: Reader | DirectReply | Promise<Reader | DirectReply>): number => {
+    if (!(r instanceof Promise)) return pushAny(L, r)
     if (!canWait(L)) {
       env.abandon?.()
       return raise(
@@ -1049,6 +1156,15 @@ export const createEngine = async (input: EngineInput, env: EngineEnv): Promise<
     return 1
   })
 
+  /**
+   * host.gettime(): seconds since the epoch, microsecond resolution (LuaSocket's gettimeofday),
+   * read here: socket.gettime needs no host call.
+   */
+  const getTime = C((L) => {
+    em._lua_pushnumber(L, Math.round((performance.timeOrigin + performance.now()) * 1000) / 1e6)
+    return 1
+  })
+
   /** host.newuserdata(): an empty full userdata, for library objects (LuaSocket's are userdata). */
   const newUserdata = C((L) => {
     em._lua_newuserdatauv(L, 0, 0)
@@ -1067,6 +1183,7 @@ export const createEngine = async (input: EngineInput, env: EngineEnv): Promise<
     setField(L, -1, "call", hostCallByName)
     setField(L, -1, "cfunction", makeCFunction)
     setField(L, -1, "newuserdata", newUserdata)
+    setField(L, -1, "gettime", getTime)
   }
 
   const defaultPath = (): string => {
@@ -1135,7 +1252,7 @@ export const createEngine = async (input: EngineInput, env: EngineEnv): Promise<
     return step()
   }
 
-  const resume = (reply: Reader): number | Pending => {
+  const resume = (reply: Reader | DirectReply): number | Pending => {
     settled = reply
     return step()
   }

@@ -24,9 +24,9 @@
 import * as Data from "effect/Data"
 import * as os from "node:os"
 import { MessageChannel, type MessagePort, receiveMessageOnPort, type ResourceLimits, Worker } from "node:worker_threads"
-import { type HostContext, type HostFunction, type HostRegistry, LuaError, registryEntries } from "./Host.js"
+import { type HostContext, type HostFunction, type HostRegistry, LuaError, type LuaValue, registryEntries } from "./Host.js"
 import { builtinLuaDir, workerUrl } from "./paths.js"
-import { createEngine, type Engine, type EngineInput } from "./engine.js"
+import { ABANDONED, createEngine, type DirectReply, type Engine, type EngineInput } from "./engine.js"
 import { CallState, Ctl, Reader, Status, type WorkerInput, type WorkerMessage, Writer } from "./protocol.js"
 import { decodeValues, encodeValues } from "./values.js"
 
@@ -322,6 +322,44 @@ export const start = (script: LuaScript, options: RunOptions = {}): RunningScrip
     )
   }
 
+  /** Main thread: a host call with its arguments as they are; values go back as they are when they are scalars. */
+  const direct = (id: number, args: Array<LuaValue>, out: Writer): DirectReply | Promise<DirectReply> => {
+    const failure = (name: string, e: unknown): DirectReply => {
+      if (e instanceof LuaError) return { level: e.level, message: e.luaMessage }
+      reportHostError(e, name)
+      return { level: 0, message: `host function '${name}' failed: ${e instanceof Error ? e.message : String(e)}` }
+    }
+    const success = (name: string, values: unknown): DirectReply => {
+      if (Array.isArray(values) && values.every(isScalar)) return { values }
+      // tables (or what Lua cannot hold: the wire encoding reports it)
+      out.reset()
+      out.u8(Status.Ok)
+      try {
+        encodeValues(out, values as ReadonlyArray<unknown>)
+      } catch (e) {
+        return failure(name, e)
+      }
+      return new Reader(out.buf.slice(0, out.pos))
+    }
+    const entry = hosts[id]
+    if (entry === undefined) return failure(`#${id}`, new Error(`no host function #${id}`))
+    const [name, fn] = entry as readonly [string, HostFunction]
+    let value: ReturnType<HostFunction>
+    const call: { abandoned: boolean; cancel?: () => void } = { abandoned: false }
+    current = call
+    try {
+      value = fn(args, ctx)
+    } catch (e) {
+      return failure(name, e)
+    }
+    if (!isThenable(value)) return success(name, value)
+    // a call given up (see HostContext.cancelable) is never read
+    return Promise.resolve(value).then(
+      (v) => (call.abandoned ? ABANDONED : success(name, v)),
+      (e: unknown) => (call.abandoned ? ABANDONED : failure(name, e))
+    )
+  }
+
   let unwatch: () => void = () => {}
   if (thread === "main") return startMain()
   return startWorker()
@@ -341,6 +379,12 @@ export const start = (script: LuaScript, options: RunOptions = {}): RunningScrip
     }
     /** When the script last let this thread's event loop run. */
     let lastTurn = 0
+    /**
+     * A script that keeps calling without ever waiting would hold up this thread's other work
+     * (its own peers included): every few milliseconds, its reply comes after a turn of the loop.
+     */
+    const fair = <R>(reply: R, mayWait: boolean): R | Promise<R> =>
+      mayWait && performance.now() - lastTurn > turnEveryMs ? new Promise<R>((resolve) => setImmediate(() => resolve(reply))) : reply
     const drive = async (): Promise<void> => {
       const request = new Writer(new Uint8Array(16 * 1024))
       const reply = new Writer(new Uint8Array(16 * 1024))
@@ -358,14 +402,11 @@ export const start = (script: LuaScript, options: RunOptions = {}): RunningScrip
           exchange: (mayWait) => {
             const bytes = request.buf.subarray(0, request.pos)
             const p = dispatch(bytes, reply)
-            if (p !== undefined) return p.then(replyReader)
-            // a script that keeps calling without ever waiting would hold up this thread's
-            // other work (its own peers included): every few milliseconds, a turn of the loop
-            if (mayWait && performance.now() - lastTurn > turnEveryMs) {
-              const r = replyReader()
-              return new Promise<Reader>((resolve) => setImmediate(() => resolve(r)))
-            }
-            return replyReader()
+            return p !== undefined ? p.then(replyReader) : fair(replyReader(), mayWait)
+          },
+          direct: (id, args, mayWait) => {
+            const r = direct(id, args, reply)
+            return r instanceof Promise ? r : fair(r, mayWait)
           },
           abandon: () => {
             current.abandoned = true
@@ -545,6 +586,25 @@ export const start = (script: LuaScript, options: RunOptions = {}): RunningScrip
     signal.addEventListener("abort", onAbort, { once: true })
     unwatch = () => signal.removeEventListener("abort", onAbort)
     void result.then(unwatch, unwatch)
+  }
+}
+
+const MinInt = -(2n ** 63n)
+const MaxInt = 2n ** 63n - 1n
+/** A value the engine pushes as it is (anything else goes through the wire encoding). */
+const isScalar = (v: unknown): boolean => {
+  switch (typeof v) {
+    case "undefined":
+    case "boolean":
+    case "number":
+    case "string":
+      return true
+    case "bigint":
+      return v >= MinInt && v <= MaxInt
+    case "object":
+      return v === null || v instanceof Uint8Array
+    default:
+      return false
   }
 }
 
