@@ -5,6 +5,7 @@
  * "PORT <port>", serves one run and prints one JSON line; `client <workload>
  * <host> <port> <n>` prints one JSON line.
  */
+import * as fs from "node:fs"
 import { performance } from "node:perf_hooks"
 
 /** W1: bytes per send. */
@@ -12,6 +13,54 @@ export const CHUNK = 65536
 
 /** W4 datagram size. */
 export const DGRAM = 512
+/** W4: "END" markers the client sends after its datagrams (any one stops the server). */
+export const END_MARKERS = 20
+/** W4: the server also stops after this many seconds without a datagram (e.g. every END lost). */
+export const UDP_IDLE_S = 2
+/** W4: receive buffer asked of the kernel by the servers that can ask (raw, efx, promise). */
+export const UDP_RCVBUF = 8 << 20
+
+/** W4: is this datagram (or its first `len` bytes) an "END" marker? */
+export const isEnd = (d: Uint8Array, len: number = d.length): boolean => len === 3 && d[0] === 69 && d[1] === 78 && d[2] === 68
+
+/** "udp6" for an IPv6 host, else "udp4". */
+export const udpType = (host: string): "udp4" | "udp6" => (host.includes(":") ? "udp6" : "udp4")
+
+/**
+ * W4 server bookkeeping: counts datagrams and times first -> last; `result()` gives the
+ * keys the shared summary reads (`received`, `recv_s`).
+ */
+export class DatagramCounter {
+  received = 0
+  bytes = 0
+  private tFirst = 0
+  private tLast = 0
+  got(len: number): void {
+    const t = now()
+    if (this.received === 0) this.tFirst = t
+    this.tLast = t
+    this.received++
+    this.bytes += len
+  }
+  result(): { received: number; bytes: number; recv_s: number } {
+    const dt = this.tLast - this.tFirst
+    return { received: this.received, bytes: this.bytes, recv_s: dt > 0 ? this.received / dt : 0 }
+  }
+  /** Calls `onIdle` once no datagram arrived for UDP_IDLE_S seconds; returns the stop function. */
+  watchdog(onIdle: () => void): () => void {
+    let seen = -1
+    const timer = setInterval(() => {
+      if (this.received === seen) {
+        clearInterval(timer)
+        onIdle()
+      }
+      seen = this.received
+    }, UDP_IDLE_S * 1000)
+    timer.unref()
+    return () => clearInterval(timer)
+  }
+}
+
 /** W3: lines per server send. */
 export const BATCH = 1000
 /** W3: bytes per line, LF included. */
@@ -107,13 +156,6 @@ export const finish = (result: Record<string, unknown>): void => {
   setTimeout(() => process.exit(0), 5000).unref()
 }
 
-/** For a workload this implementation does not have: an `error` result line, a one-line message, exit status 2. */
-export const unsupported = (base: Record<string, unknown>, message: string): never => {
-  emit({ ...base, error: message })
-  process.stderr.write(`${message}\n`)
-  process.exit(2)
-}
-
 /** Prints an `error` result line and exits non-zero. */
 export const fail = (base: Record<string, unknown>, error: unknown): never => {
   const tag = typeof error === "object" && error !== null && "_tag" in error ? String(error._tag) : undefined
@@ -122,4 +164,28 @@ export const fail = (base: Record<string, unknown>, error: unknown): never => {
   if (error instanceof Error && error.stack !== undefined) process.stderr.write(error.stack + "\n")
   else process.stderr.write(`${message}\n`)
   process.exit(1)
+}
+
+/**
+ * Memory now, after a full GC when the process runs with `--expose-gc` (the scale
+ * programs do): RSS, and JavaScript heap used + external memory (Buffers), in KiB.
+ */
+export const memorySnapshot = (): { rss_kb: number; heap_kb: number; gc: boolean } => {
+  const gc = (globalThis as { gc?: () => void }).gc
+  if (gc !== undefined) {
+    gc()
+    gc()
+  }
+  const m = process.memoryUsage()
+  return { rss_kb: Math.round(m.rss / 1024), heap_kb: Math.round((m.heapUsed + m.external) / 1024), gc: gc !== undefined }
+}
+
+/** The soft limit on open descriptors of this process (Linux: /proc/self/limits), or undefined. */
+export const openFilesLimit = (): number | undefined => {
+  try {
+    const m = /^Max open files\s+(\d+)/m.exec(fs.readFileSync("/proc/self/limits", "utf8"))
+    return m === null ? undefined : Number(m[1])
+  } catch {
+    return undefined
+  }
 }

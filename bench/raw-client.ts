@@ -6,10 +6,12 @@
  * Public API only: `onread` with one reused buffer (no Buffer per read, no
  * stream machinery), one latin1 string per read split into line strings,
  * cork/uncork so that bulk writes leave as one writev, noDelay where the
- * workload asks for it, one reconnected socket for the connection churn.
+ * workload asks for it, one reconnected socket for the connection churn; UDP:
+ * a connected dgram socket, `send` with a window of datagrams in flight.
  */
+import * as dgram from "node:dgram"
 import * as net from "node:net"
-import { CHUNK, clientArgs, fail, finish, unsupported, now, percentileUs, PING } from "./common.js"
+import { CHUNK, clientArgs, DGRAM, END_MARKERS, fail, finish, now, percentileUs, PING, udpType } from "./common.js"
 
 const IMPL = "raw"
 const { workload, host, port, n } = clientArgs(IMPL)
@@ -17,6 +19,8 @@ const base = { impl: IMPL, workload, side: "client", version: `node ${process.ve
 
 /** W1: chunks per cork()/uncork() (one writev of 64 x 64 KiB). */
 const CORK_CHUNKS = 64
+/** W4: datagram sends in flight (RAW_UDP_WINDOW overrides). */
+const UDP_WINDOW = Number(process.env.RAW_UDP_WINDOW ?? 256)
 
 /** Line splitter over latin1 strings: calls onLine(line) without the LF. */
 const lineSplitter = (onLine: (line: string) => void) => {
@@ -133,6 +137,42 @@ const clients = {
     return { lines: count, bytes, seconds: dt, lines_s: count / dt }
   },
 
+  // W4: n datagrams of 512 bytes on a connected socket, at most UDP_WINDOW sends in
+  // flight (unbounded, 200,000 sends would queue 200,000 send requests), then the END markers.
+  async w4() {
+    const payload = Buffer.alloc(DGRAM, "u")
+    const sock = dgram.createSocket(udpType(host))
+    sock.on("error", () => {}) // ICMP "port unreachable" once the server has stopped
+    await new Promise<void>((resolve) => sock.connect(port, host, resolve))
+    let issued = 0
+    let completed = 0
+    let errors = 0
+    const t0 = now()
+    if (n > 0) {
+      await new Promise<void>((resolve) => {
+        const onSent = (err: Error | null) => {
+          if (err) errors++
+          if (++completed === n) return resolve()
+          pump()
+        }
+        const pump = () => {
+          while (issued < n && issued - completed < UDP_WINDOW) {
+            issued++
+            sock.send(payload, onSent)
+          }
+        }
+        pump()
+      })
+    }
+    const dt = now() - t0
+    for (let k = 0; k < END_MARKERS; k++) {
+      sock.send("END")
+      await new Promise((r) => setTimeout(r, 2))
+    }
+    sock.close()
+    return { sent: n - errors, send_errors: errors, seconds: dt, sent_s: (n - errors) / dt }
+  },
+
   // W5: n sequential connect -> send line -> receive line -> close, reconnecting one
   // net.Socket after each 'close' (socket.connect's documented reuse).
   async w5() {
@@ -169,11 +209,7 @@ const clients = {
   }
 }
 
-if (workload === "w4") {
-  unsupported(base, "w4 (UDP) is not part of this comparison (the Effect core has no UDP yet)")
-} else {
-  clients[workload]().then(
-    (result) => finish({ ...result, ...base }),
-    (error: unknown) => fail(base, error)
-  )
-}
+clients[workload]().then(
+  (result) => finish({ ...result, ...base }),
+  (error: unknown) => fail(base, error)
+)

@@ -5,10 +5,13 @@
  *
  * Public API only. (An accepted socket cannot get Node's static-buffer `onread`
  * without undocumented internals, so the server reads through 'data' events;
- * writes are batched with cork/uncork; lines are split as latin1 strings.)
+ * writes are batched with cork/uncork; lines are split as latin1 strings.
+ * UDP: one 'message' event per datagram, an 8 MiB kernel receive buffer; the
+ * fd drain of the shared `nodefast` programs needs an undocumented handle.)
  */
+import * as dgram from "node:dgram"
 import * as net from "node:net"
-import { announcePort, BATCH, fail, finish, unsupported, lineBatch, LINE_BYTES, serverArgs } from "./common.js"
+import { announcePort, BATCH, DatagramCounter, fail, finish, isEnd, lineBatch, LINE_BYTES, serverArgs, UDP_RCVBUF, udpType } from "./common.js"
 
 const IMPL = "raw"
 const { workload, host, n } = serverArgs(IMPL)
@@ -84,6 +87,31 @@ const servers = {
     })
   },
 
+  // W4: count datagrams until "END" or 2 s of silence.
+  w4() {
+    const sock = dgram.createSocket({ type: udpType(host), recvBufferSize: UDP_RCVBUF })
+    const counter = new DatagramCounter()
+    let rcvbuf = 0
+    let stopped = false
+    const stop = () => {
+      if (stopped) return
+      stopped = true
+      stopWatchdog()
+      sock.close()
+      done({ ...counter.result(), rcvbuf })
+    }
+    sock.on("error", (e) => fail(base, e))
+    sock.on("message", (msg: Buffer) => {
+      if (isEnd(msg)) return stop()
+      counter.got(msg.length)
+    })
+    const stopWatchdog = counter.watchdog(stop)
+    sock.bind(0, host, () => {
+      rcvbuf = sock.getRecvBufferSize()
+      announcePort(sock.address().port)
+    })
+  },
+
   // W5: n connections: read a line, reply, close (destroy at once when the reply went out).
   w5() {
     let served = 0
@@ -108,5 +136,4 @@ const servers = {
   }
 }
 
-if (workload === "w4") unsupported(base, "w4 (UDP) is not part of this comparison (the Effect core has no UDP yet)")
-else servers[workload]()
+servers[workload]()
