@@ -992,6 +992,23 @@ export const createEngine = async (input: EngineInput, env: EngineEnv): Promise<
 
 
   /** os.exit([code [, close]]) as lua5.4: true -> 0, false -> 1, status & 0xff like exit(3). */
+  /**
+   * os.execute([command]): this runtime runs no processes. Like a C library whose system()
+   * fails: no shell (`false`); a command gives `nil, "Function not implemented", 38` (ENOSYS).
+   * (emscripten's own system() would try child_process.)
+   */
+  const osExecute = C((L) => {
+    if (em._lua_type(L, 1) <= LuaType.Nil) {
+      em._lua_pushboolean(L, 0)
+      return 1
+    }
+    checkBytes(L, 1)
+    em._lua_pushnil(L)
+    pushText(L, "Function not implemented")
+    em._lua_pushinteger(L, 38n)
+    return 3
+  })
+
   const osExit = C((L) => {
     let code: number
     if (em._lua_type(L, 1) === LuaType.Boolean) code = em._lua_toboolean(L, 1) ? 0 : 1
@@ -1127,6 +1144,7 @@ export const createEngine = async (input: EngineInput, env: EngineEnv): Promise<
     em._lua_getglobal(L, cstr("os"))
     setField(L, -1, "exit", osExit)
     setField(L, -1, "getenv", osGetenv)
+    setField(L, -1, "execute", osExecute)
     em._lua_settop(L, -2)
 
     createArgTable(L)

@@ -14,15 +14,17 @@ beforeAll(ensureBuilt, 120_000)
 
 const hosts: Record<string, HostFunction> = { wait: later(3), sync: (args) => args }
 
-/** Runs a body with `wait` and `sync` as locals; expects exit 0 and returns stdout. */
+const prologue = `local host = require "luasock.host"\nlocal wait, sync = host.wait, host.sync\n`
+
+/** Runs a body with `wait` and `sync` as locals (in a worker thread); expects exit 0 and returns stdout. */
 const run = async (body: string): Promise<string> => {
-  const r = await lua(`local host = require "luasock.host"\nlocal wait, sync = host.wait, host.sync\n${body}`, { hosts })
+  const r = await lua(prologue + body, { hosts })
   expect(r.err).toBe("")
   expect(r.exitCode).toBe(0)
   return r.out
 }
 
-describe("a blocking host call", () => {
+describe("a blocking host call (worker thread: every context)", () => {
   it("at top level, with several values and nils", async () => {
     expect(await run(`print(wait(1, "two", nil, true))\nprint(select("#", wait(nil, nil)))`)).toBe("1.0\ttwo\tnil\ttrue\n2\n")
   })
@@ -197,5 +199,80 @@ describe("a blocking host call", () => {
       print(m.value, m.name, package.loaded.blocking_module == m)`, { hosts })
     expect(r.err).toBe("")
     expect(r.out).toBe("from host\tblocking_module\ttrue\n")
+  })
+})
+
+/**
+ * On the main thread (`thread: "main"`, luasock run's default) a waiting call yields the script
+ * to the driver: the contexts Lua can yield from work the same; the others raise a clear error
+ * (and the call is given up), never a hang or a wrong value.
+ */
+describe("a blocking host call on the main thread", () => {
+  const onMain = async (body: string) => lua(prologue + body, { hosts, thread: "main" })
+  const yields = [
+    ["top level, several values and nils", `print(wait(1, "two", nil, true)) print(select("#", wait(nil, nil)))`, "1.0\ttwo\tnil\ttrue\n2\n"],
+    ["pcall, and an error after a wait", `print(pcall(wait, "a")) print(pcall(function() local x = wait("in") error("after " .. x, 0) end))`, "true\ta\nfalse\tafter in\n"],
+    ["the body of xpcall", `print(xpcall(function(a) return wait(a, "x") end, print, 7))`, "true\t7.0\tx\n"],
+    [
+      "coroutine.wrap, values yielded and resumed around the waits",
+      `local co = coroutine.wrap(function(a) local b = coroutine.yield(wait(a + 1)) local c, d = coroutine.yield(wait(b * 10), "extra") return wait(c .. d) end)
+       print(co(1)) print(co(2)) print(co("x", "y"))`,
+      "2.0\n20.0\textra\nxy\n"
+    ],
+    [
+      "nested coroutines, resume and status",
+      `local outer = coroutine.create(function()
+         local inner = coroutine.wrap(function() coroutine.yield(wait("inner1")) return wait("inner2") end)
+         local a = inner() coroutine.yield(wait("outer")) return a, inner(), coroutine.status(coroutine.running())
+       end)
+       print(coroutine.resume(outer)) print(coroutine.resume(outer)) print(coroutine.status(outer))
+       print(coroutine.resume(coroutine.create(function() wait(1) error("co err", 0) end)))`,
+      "true\touter\ntrue\tinner1\tinner2\trunning\ndead\nfalse\tco err\n"
+    ],
+    [
+      "metamethods called from Lua code",
+      `local mt = { __index = function(t, k) return wait("idx:" .. k) end, __call = function(self, a, b) return wait(a + b) end,
+         __concat = function(a, b) return wait("cat") end, __len = function() return wait(42) end }
+       local t = setmetatable({}, mt) print(t.x, t(2, 3), t .. "s", #t)`,
+      "idx:x\t5.0\tcat\t42.0\n"
+    ],
+    [
+      "__close",
+      `local log = {} do local a <close> = setmetatable({}, { __close = function() log[#log + 1] = wait("a") end }) end print(table.concat(log))`,
+      "a\n"
+    ],
+    ["lua5.4's main-thread answers", `print(coroutine.isyieldable(), select(2, coroutine.running())) print(pcall(coroutine.yield, 1))`, "false\ttrue\nfalse\tattempt to yield from outside a coroutine\n"]
+  ] as const
+  for (const [name, body, want] of yields) {
+    it(`works: ${name}`, async () => {
+      const r = await onMain(body)
+      expect(r.err).toBe("")
+      expect(r.out).toBe(want)
+      expect(r.exitCode).toBe(0)
+    })
+  }
+
+  const cannot = [
+    ["a table.sort comparator", `table.sort({ 3, 1, 2 }, function(a, b) return wait(a < b) end)`],
+    ["a string.gsub replacement", `string.gsub("a-b", "%a", function(c) return wait(c) end)`],
+    ["__tostring through tostring", `tostring(setmetatable({}, { __tostring = function() return wait("x") end }))`]
+  ] as const
+  // (a wait in xpcall's message handler fails too, but Lua reports any error raised there as
+  // "error in error handling")
+  for (const [name, body] of cannot) {
+    it(`raises a clear error: ${name}`, async () => {
+      const r = await onMain(`local ok, err = pcall(function() ${body} end) print(ok) io.stderr:write(tostring(err), "\\n") print(wait("still running"))`)
+      expect(r.exitCode).toBe(0)
+      expect(r.out).toBe("false\nstill running\n")
+      expect(r.err).toMatch(/a call that must wait \(wait\) was made where Lua cannot yield.*luasock run --threads/)
+    })
+  }
+
+  it("raises a clear error at the top level of a required module", async () => {
+    const r = await lua(`
+      package.path = ${JSON.stringify(path.join(fixtures, "?.lua"))}
+      print(pcall(require, "blocking_module"))`, { hosts, thread: "main" })
+    expect(r.exitCode).toBe(0)
+    expect(r.out).toMatch(/^false\t.*a call that must wait \(wait\) was made where Lua cannot yield/)
   })
 })
