@@ -117,15 +117,15 @@ const summaries = {
 const run = Command.make(
   "run",
   {
-    threads: Options.boolean("threads").pipe(
-      Options.withDescription("Run the script in a worker thread: slower host calls, but a call may wait in every Lua context (see docs/lua.md).")
+    mainThread: Options.boolean("main-thread").pipe(
+      Options.withDescription("Run the script on the main thread: cheaper calls that do not wait, dearer waits, and a call cannot wait where Lua cannot yield (see docs/lua.md).")
     ),
     script: Args.text({ name: "script.lua" }).pipe(Args.withDescription("The Lua 5.4 script; '-' reads it from stdin.")),
     args: Args.text({ name: "args" }).pipe(Args.withDescription("Arguments for the script (arg[1..] and ...), passed as they are, '-' options too."), Args.repeated)
   },
-  ({ args, script, threads }) =>
+  ({ args, mainThread, script }) =>
     Effect.flatMap(
-      Effect.promise(() => import("./runScript.js").then((m) => m.runScript(script, args, threads))),
+      Effect.promise(() => import("./runScript.js").then((m) => m.runScript(script, args, mainThread))),
       (status) => (status === 0 ? Effect.void : Effect.fail(new CliFailure({ message: "", exitCode: status })))
     )
 ).pipe(

@@ -13,29 +13,29 @@
  */
 
 /**
- * `run [--threads] <script> [args...]` (or `run [--threads] -- <script> [args...]`), with a
+ * `run [--main-thread] <script> [args...]` (or `run [--main-thread] -- <script> [args...]`), with a
  * script that is `-` or does not start with `-`: the script and its arguments, else `undefined`.
  *
  * @since 0.1.0
  */
 const fastRun = (
   argv: ReadonlyArray<string>
-): { readonly script: string; readonly args: ReadonlyArray<string>; readonly threads: boolean } | undefined => {
+): { readonly script: string; readonly args: ReadonlyArray<string>; readonly mainThread: boolean } | undefined => {
   if (argv[0] !== "run") return undefined
   let rest = argv.slice(1)
-  const threads = rest[0] === "--threads"
-  if (threads) rest = rest.slice(1)
+  const mainThread = rest[0] === "--main-thread"
+  if (mainThread) rest = rest.slice(1)
   if (rest[0] === "--") rest = rest.slice(1)
   const script = rest[0]
   if (script === undefined || (script !== "-" && script.startsWith("-"))) return undefined
-  return { script, args: rest.slice(1), threads }
+  return { script, args: rest.slice(1), mainThread }
 }
 
 const argv = process.argv.slice(2)
 const fast = fastRun(argv)
 if (fast !== undefined) {
   const { runScript } = await import("./runScript.js")
-  process.exitCode = await runScript(fast.script, fast.args, fast.threads)
+  process.exitCode = await runScript(fast.script, fast.args, fast.mainThread)
 } else {
   const { main } = await import("./app.js")
   main(argv)

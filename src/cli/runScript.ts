@@ -9,14 +9,14 @@ import { defaultHosts } from "../lua/hosts.js"
 import { LuaRuntimeError, runFile } from "../lua/runtime.js"
 
 /**
- * Where `luasock run` runs the script: on the main thread (default: no thread crossing per
- * host call), or in a worker thread with `--threads` or `LUASOCK_THREAD=worker` (every Lua
- * context may wait there; see docs/lua.md).
+ * Where `luasock run` runs the script: in a worker thread (default: every Lua context may wait,
+ * and waits are cheaper), or on the main thread with `--main-thread` or `LUASOCK_THREAD=main`
+ * (no thread crossing per host call; see docs/lua.md, "Two places to run").
  *
  * @since 0.1.0
  */
-export const threadOf = (threads: boolean, env: NodeJS.ProcessEnv = process.env): "main" | "worker" =>
-  threads || env["LUASOCK_THREAD"] === "worker" ? "worker" : "main"
+export const threadOf = (mainThread: boolean, env: NodeJS.ProcessEnv = process.env): "main" | "worker" =>
+  mainThread || env["LUASOCK_THREAD"] === "main" ? "main" : "worker"
 
 /**
  * Runs `script` ("-" reads it from stdin) with `args` as `arg[1..]` and `...`; resolves to the
@@ -24,7 +24,7 @@ export const threadOf = (threads: boolean, env: NodeJS.ProcessEnv = process.env)
  *
  * @since 0.1.0
  */
-export const runScript = async (script: string, args: ReadonlyArray<string>, threads = false): Promise<number> => {
+export const runScript = async (script: string, args: ReadonlyArray<string>, mainThread = false): Promise<number> => {
   try {
     const r = await runFile(script, {
       args,
@@ -32,7 +32,7 @@ export const runScript = async (script: string, args: ReadonlyArray<string>, thr
       progName: "luasock",
       output: "inherit",
       stdin: "inherit",
-      thread: threadOf(threads)
+      thread: threadOf(mainThread)
     })
     return r.exitCode
   } catch (e) {

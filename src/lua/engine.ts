@@ -498,7 +498,7 @@ export const createEngine = async (input: EngineInput, env: EngineEnv): Promise<
         `luasock: a call that must wait (${hostNameOf(id)}) was made where Lua cannot yield: inside a ` +
           `callback of a C function (a table.sort comparator, a string.gsub replacement, __tostring, ` +
           `__gc, a module's main chunk run by require...). Scripts on the main thread wait by yielding; ` +
-          `run this one in a worker thread ('luasock run --threads', or the option thread: "worker"), ` +
+          `run this one in a worker thread (luasock run's default; the option thread: "worker"), ` +
           `where a call may wait in every context`
       )
     }

@@ -88,7 +88,7 @@ describe("luasock usage", () => {
     expect(r.out).toContain("run <script.lua> [args...]")
     const run = luasock(["run", "--help"])
     expect(run.status).toBe(0)
-    expect(run.out).toContain("$ run [--threads] <script.lua> <args>...")
+    expect(run.out).toContain("$ run [--main-thread] <script.lua> <args>...")
   })
 
   it("unknown command, no command, run without a script: a message and the hint on stderr, exit 2", () => {
