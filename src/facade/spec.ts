@@ -143,15 +143,17 @@ const numberText = (n: number | bigint): string =>
   typeof n === "bigint" ? n.toString() : Number.isInteger(n) && Math.abs(n) < 2 ** 63 ? `${n}` : `${n}`
 
 /** The bytes of a Lua string argument: a binary string, bytes, or a number (converted as Lua does). */
+const aboveFF = /[^\x00-\xff]/
+
 export const bytesOf = (v: unknown): Uint8Array | undefined => {
   if (v instanceof Uint8Array) return v
   if (typeof v === "string") {
-    for (let i = 0; i < v.length; i++) {
-      if (v.charCodeAt(i) > 0xff) {
-        throw new ArgError(
-          `string expected, got a string with a character above \\xFF at ${i + 1} (byte strings are binary strings: one char per byte; pass a Uint8Array, or Buffer.from(s).toString("latin1") for UTF-8)`
-        )
-      }
+    // (a native search: a per-character loop cost more than the send of a 64 KiB string)
+    const i = v.search(aboveFF)
+    if (i >= 0) {
+      throw new ArgError(
+        `string expected, got a string with a character above \\xFF at ${i + 1} (byte strings are binary strings: one char per byte; pass a Uint8Array, or Buffer.from(s).toString("latin1") for UTF-8)`
+      )
     }
     return Buffer.from(v, "latin1")
   }
