@@ -9,6 +9,7 @@ import * as dns from "node:dns"
 import { isIP } from "node:net"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import { describe } from "./internal/describe.js"
 import { fromCause, HostNotFound, InvalidArgument, type NetError } from "./NetError.js"
 
 /** Address family of a socket: `inet` (IPv4), `inet6`, `unix`, or not decided yet. @since 0.1.0 */
@@ -26,14 +27,6 @@ export interface IpEndpoint {
   readonly family: "inet" | "inet6"
   readonly address: string
   readonly port: number
-}
-
-const describe = (u: unknown): string => {
-  if (typeof u === "string") return JSON.stringify(u.length > 80 ? u.slice(0, 80) + "..." : u)
-  if (typeof u === "number" || typeof u === "boolean" || typeof u === "bigint" || u === undefined || u === null) return String(u)
-  if (typeof u === "symbol") return u.toString()
-  if (typeof u === "function") return "a function"
-  return Array.isArray(u) ? "an array" : "an object"
 }
 
 const hostnamePattern = /^(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62})(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62}))*\.?$/
@@ -73,7 +66,8 @@ export const parseHost = (input: unknown, operation = "address"): Either.Either<
 }
 
 /**
- * A port: an integer or a numeric string in 0..65535.
+ * A port: an integer or a numeric string in 0..65535 (`-0` is port 0: the result is never
+ * `-0`, which Node's `dns.lookupService` would abort the process on).
  *
  * @since 0.1.0
  */
@@ -87,7 +81,8 @@ export const parsePort = (input: unknown, operation = "address"): Either.Either<
   if (!Number.isInteger(n) || n < 0 || n > 65535) {
     return Either.left(new InvalidArgument({ operation, detail: `bad port ${describe(input)}: expected an integer 0..65535` }))
   }
-  return Either.right(n)
+  // -0 is 0: a -0 handed on to Node fails its uint32 checks (lookupService asserts, and aborts).
+  return Either.right(n === 0 ? 0 : n)
 }
 
 /** The path Node must be given for a unix host (`@name` -> abstract namespace). @since 0.1.0 */
@@ -101,6 +96,10 @@ export const format = (host: string, port?: number): string => {
   if (port === undefined) return host
   return isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`
 }
+
+/** A family for messages: as is when it is one (callers may pass on what a user gave). */
+const familyName = (family: unknown): string =>
+  family === "inet" || family === "inet6" || family === "unix" || family === "unspec" ? family : describe(family)
 
 const familyNumber = (family: Family): 0 | 4 | 6 => (family === "inet" ? 4 : family === "inet6" ? 6 : 0)
 
@@ -121,7 +120,7 @@ export const resolve = (
     case "Ip":
       if (family !== "unspec" && family !== host.family) {
         return Effect.fail(
-          new InvalidArgument({ operation, address: host.address, detail: `an ${host.family === "inet" ? "IPv4" : "IPv6"} address cannot be used on an ${family} socket` })
+          new InvalidArgument({ operation, address: host.address, detail: `an ${host.family === "inet" ? "IPv4" : "IPv6"} address cannot be used on an ${familyName(family)} socket` })
         )
       }
       return Effect.succeed([{ family: host.family, address: host.address }])

@@ -25,6 +25,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Address from "./Address.js"
+import { describe } from "./internal/describe.js"
 import { asHostLookupError, fromCause, HostNotFound, InvalidArgument, type NetError } from "./NetError.js"
 
 /** One result of `getaddrinfo`: LuaSocket's `{family = "inet" | "inet6", addr = ...}`. @since 0.1.0 */
@@ -98,12 +99,17 @@ const lookup = (host: unknown, family: "inet" | "inet6" | "unspec", operation: s
 /**
  * LuaSocket's `dns.getaddrinfo(host)`: every address of the host, in the resolver's
  * order, one per address (stream hints, as LuaSocket's). `family` restricts the
- * lookup (LuaSocket has no such argument: it is `"unspec"`).
+ * lookup (LuaSocket has no such argument: it is `"unspec"`); any other family is an
+ * `InvalidArgument`.
  *
  * @since 0.1.0
  */
-export const getaddrinfo = (host: string, family: "inet" | "inet6" | "unspec" = "unspec"): Effect.Effect<ReadonlyArray<AddressInfo>, NetError> =>
-  lookup(host, family, "getaddrinfo")
+export const getaddrinfo = (host: string, family: "inet" | "inet6" | "unspec" = "unspec"): Effect.Effect<ReadonlyArray<AddressInfo>, NetError> => {
+  if (family !== "inet" && family !== "inet6" && family !== "unspec") {
+    return Effect.fail(new InvalidArgument({ operation: "getaddrinfo", detail: `bad family ${describe(family)}: expected "inet", "inet6" or "unspec"` }))
+  }
+  return lookup(host, family, "getaddrinfo")
+}
 
 /**
  * lsocket's `resolve(name)`: `getaddrinfo` with lsocket's field names.
@@ -266,10 +272,15 @@ export const gettime: Effect.Effect<number> = Effect.map(
 /**
  * LuaSocket's `sleep(seconds)`: zero, negative or NaN returns at once; `Infinity`
  * never returns (LuaSocket caps it at INT_MAX seconds, some 68 years). On `Clock`.
+ * A `seconds` that is not a number is an `InvalidArgument` (LuaSocket raises
+ * `number expected`).
  *
  * @since 0.1.0
  */
-export const sleep = (seconds: number): Effect.Effect<void> => {
+export const sleep = (seconds: number): Effect.Effect<void, InvalidArgument> => {
+  if (typeof seconds !== "number") {
+    return Effect.fail(new InvalidArgument({ operation: "sleep", detail: `bad seconds ${describe(seconds)}: expected a number` }))
+  }
   if (!(seconds > 0)) return Effect.void
   return Effect.sleep(seconds === Infinity ? Duration.infinity : Duration.millis(seconds * 1000))
 }
@@ -277,8 +288,11 @@ export const sleep = (seconds: number): Effect.Effect<void> => {
 /**
  * LuaSocket's `skip(d, ...)`: the values after the first `d`. `d <= 0` drops nothing
  * (LuaSocket would also return `d` itself for negative `d`); a fraction is truncated.
+ * A `d` that is not a number (a bigint, a string, an object) drops nothing either: no
+ * arithmetic is done on it, and `skip` has no error channel (a Lua facade converts or
+ * refuses Lua's values before calling it).
  *
  * @since 0.1.0
  */
 export const skip = <const A extends ReadonlyArray<unknown>>(d: number, ...values: A): Array<A[number]> =>
-  d > 0 ? values.slice(Math.trunc(d)) : values.slice()
+  typeof d === "number" && d > 0 ? values.slice(Math.trunc(d)) : values.slice()

@@ -23,6 +23,7 @@ import * as Queue from "effect/Queue"
 import type * as Scope from "effect/Scope"
 import * as Sink from "effect/Sink"
 import * as Stream from "effect/Stream"
+import { describe } from "./internal/describe.js"
 import * as NetError from "./NetError.js"
 import * as ReadBuffer from "./ReadBuffer.js"
 import type { Pattern } from "./ReadBuffer.js"
@@ -37,6 +38,35 @@ import type { TimeoutPolicy } from "./Timeout.js"
  * @since 0.1.0
  */
 export type StreamSocket = Pick<TcpSocket, "receive" | "receivePoll" | "send" | "close" | "closeNow">
+
+/** A value with what the streams and sinks use of a socket (whatever else it is). */
+const isStreamSocket = (u: unknown): u is StreamSocket => {
+  if ((typeof u !== "object" && typeof u !== "function") || u === null) return false
+  try {
+    const s = u as Partial<Record<keyof StreamSocket, unknown>>
+    return typeof s.receive === "function" && typeof s.receivePoll === "function" && typeof s.send === "function" &&
+      typeof s.closeNow === "function" && Effect.isEffect(s.close)
+  } catch {
+    return false // a getter that throws, a revoked proxy
+  }
+}
+
+/**
+ * The socket and the options object of a stream or sink, checked when it is made (not when
+ * it runs): the `InvalidArgument` naming the bad one, or undefined.
+ */
+const badArguments = (operation: string, socket: unknown, options: unknown): NetError.NetError | undefined => {
+  if (!isStreamSocket(socket)) {
+    return new NetError.InvalidArgument({
+      operation,
+      detail: `bad socket ${describe(socket)}: expected a stream socket (a Tcp.TcpSocket, or anything with receive, receivePoll, send, close and closeNow)`
+    })
+  }
+  if (options !== undefined && (typeof options !== "object" || options === null || Array.isArray(options))) {
+    return new NetError.InvalidArgument({ operation, detail: `bad options ${describe(options)}: expected an object` })
+  }
+  return undefined
+}
 
 /** Options of every socket source. @since 0.1.0 */
 export interface SourceOptions {
@@ -152,7 +182,7 @@ export interface FromSocketOptions extends SourceOptions {
  * @since 0.1.0
  */
 export const fromSocket = (socket: StreamSocket, options: FromSocketOptions = {}): Stream.Stream<Uint8Array, NetError.NetError> => {
-  const invalid = positiveInteger("fromSocket", "chunkSize", options.chunkSize, true)
+  const invalid = badArguments("fromSocket", socket, options) ?? positiveInteger("fromSocket", "chunkSize", options.chunkSize, true)
   if (invalid !== undefined) return Stream.fail(invalid)
   const pattern = ReadBuffer.available(options.chunkSize)
   return fromReader(socket, () => ({
@@ -181,7 +211,7 @@ export interface LinesOptions extends SourceOptions {
  * @since 0.1.0
  */
 export const lines = (socket: StreamSocket, options: LinesOptions = {}): Stream.Stream<Uint8Array, NetError.NetError> => {
-  const invalid = positiveInteger("lines", "maxLength", options.maxLength, true, 0)
+  const invalid = badArguments("lines", socket, options) ?? positiveInteger("lines", "maxLength", options.maxLength, true, 0)
   if (invalid !== undefined) return Stream.fail(invalid)
   const pattern = options.maxLength === undefined ? ReadBuffer.line : ReadBuffer.lineMax(options.maxLength)
   return fromReader(socket, () => ({
@@ -207,7 +237,7 @@ export const lines = (socket: StreamSocket, options: LinesOptions = {}): Stream.
  * @since 0.1.0
  */
 export const records = (socket: StreamSocket, size: number, options: SourceOptions = {}): Stream.Stream<Uint8Array, NetError.NetError> => {
-  const invalid = positiveInteger("records", "size", size, false)
+  const invalid = badArguments("records", socket, options) ?? positiveInteger("records", "size", size, false)
   if (invalid !== undefined) return Stream.fail(invalid)
   const pattern = ReadBuffer.exactly(size)
   return fromReader(socket, () => ({
@@ -220,10 +250,10 @@ export const records = (socket: StreamSocket, size: number, options: SourceOptio
   }), options)
 }
 
-const positiveInteger = (operation: string, name: string, value: number | undefined, optional: boolean, min = 1): NetError.NetError | undefined => {
+const positiveInteger = (operation: string, name: string, value: unknown, optional: boolean, min = 1): NetError.NetError | undefined => {
   if (value === undefined && optional) return undefined
-  if (value !== undefined && Number.isSafeInteger(value) && value >= min) return undefined
-  return new NetError.InvalidArgument({ operation, detail: `${name} must be an integer >= ${min}, got ${String(value)}` })
+  if (typeof value === "number" && Number.isSafeInteger(value) && value >= min) return undefined
+  return new NetError.InvalidArgument({ operation, detail: `${name} must be an integer >= ${min}, got ${describe(value)}` })
 }
 
 // ---- sending ----------------------------------------------------------------------------------------
@@ -281,6 +311,8 @@ export interface ToSocketOptions extends SinkOptions {
  * @since 0.1.0
  */
 export const toSocket = (socket: StreamSocket, options: ToSocketOptions = {}): Sink.Sink<void, Uint8Array, never, NetError.NetError> => {
+  const invalid = badArguments("toSocket", socket, options)
+  if (invalid !== undefined) return Sink.fail(invalid)
   const sink = Sink.forEachChunk((chunk: Chunk.Chunk<Uint8Array>) => sendAll(socket, Chunk.toReadonlyArray(chunk), options))
   return options.closeWhenDone === true ? Sink.ensuring(sink, socket.close) : sink
 }
@@ -467,18 +499,24 @@ export interface SocketSource {
 
 const socketSource = ((mode: SourceMode, socket: StreamSocket, third?: number | SourceOptions, fourth?: SourceOptions) => {
   switch (mode) {
-    case "by-length":
+    case "by-length": {
+      const invalid = badArguments("source", socket, fourth)
+      if (invalid !== undefined) return Stream.fail(invalid)
       return byLength(socket, third as number, (fourth ?? {}) as BlockSourceOptions)
-    case "until-closed":
+    }
+    case "until-closed": {
+      const invalid = badArguments("source", socket, third)
+      if (invalid !== undefined) return Stream.fail(invalid)
       return untilClosed(socket, (third ?? {}) as BlockSourceOptions)
+    }
     case "http-chunked": {
       const options = (third ?? {}) as HttpChunkedSourceOptions
-      const invalid = positiveInteger("source", "maxChunkSize", options.maxChunkSize, true)
+      const invalid = badArguments("source", socket, third) ?? positiveInteger("source", "maxChunkSize", options.maxChunkSize, true)
       if (invalid !== undefined) return Stream.fail(invalid)
       return fromReader(socket, () => httpChunkedReader(options.maxChunkSize ?? Number.MAX_SAFE_INTEGER), options)
     }
     default:
-      return Stream.fail(new NetError.InvalidArgument({ operation: "source", detail: `unknown source mode ${JSON.stringify(mode)}: expected by-length, until-closed or http-chunked` }))
+      return Stream.fail(new NetError.InvalidArgument({ operation: "source", detail: `unknown source mode ${describe(mode)}: expected by-length, until-closed or http-chunked` }))
   }
 }) as SocketSource
 
@@ -510,6 +548,10 @@ export interface SocketSink {
 }
 
 const socketSink: SocketSink = (mode, socket, options = {}) => {
+  if (mode === "keep-open" || mode === "close-when-done" || mode === "http-chunked") {
+    const invalid = badArguments("sink", socket, options)
+    if (invalid !== undefined) return Sink.fail(invalid)
+  }
   switch (mode) {
     case "keep-open":
       return toSocket(socket, options)
@@ -518,7 +560,7 @@ const socketSink: SocketSink = (mode, socket, options = {}) => {
     case "http-chunked":
       return httpChunkedSink(socket, options)
     default:
-      return Sink.fail(new NetError.InvalidArgument({ operation: "sink", detail: `unknown sink mode ${JSON.stringify(mode)}: expected keep-open, close-when-done or http-chunked` }))
+      return Sink.fail(new NetError.InvalidArgument({ operation: "sink", detail: `unknown sink mode ${describe(mode)}: expected keep-open, close-when-done or http-chunked` }))
   }
 }
 
@@ -551,11 +593,15 @@ const ltn12Source = {
   empty: (): Stream.Stream<Uint8Array> => Stream.empty,
   /** `source.error(err)`: fails with `err`. */
   error: <E>(error: E): Stream.Stream<Uint8Array, E> => Stream.fail(error),
-  /** `source.string(s)`: the bytes of `s` (a string as UTF-8) in blocks of `BLOCKSIZE`; `""` ends at once. */
+  /**
+   * `source.string(s, blockSize?)`: the bytes of `s` (a string as UTF-8) in blocks of `blockSize`
+   * (default `BLOCKSIZE`; a fraction is truncated, a block is at least 1 byte, and 0, NaN or a
+   * value that is not a number mean `BLOCKSIZE`: ltn12's source never fails); `""` ends at once.
+   */
   string: (s: string | Uint8Array, blockSize: number = BLOCKSIZE): Stream.Stream<Uint8Array> =>
     Stream.suspend(() => {
       const bytes = asBytes(s)
-      const step = Math.max(1, Math.trunc(blockSize) || BLOCKSIZE)
+      const step = typeof blockSize === "number" ? Math.max(1, Math.trunc(blockSize) || BLOCKSIZE) : BLOCKSIZE
       const blocks: Array<Uint8Array> = []
       for (let i = 0; i < bytes.length; i += step) blocks.push(bytes.subarray(i, i + step))
       return Stream.fromChunk(Chunk.unsafeFromArray(blocks))

@@ -13,6 +13,7 @@ import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import { describe } from "./internal/describe.js"
 import { InvalidArgument, type NetError } from "./NetError.js"
 
 /** @since 0.1.0 */
@@ -26,11 +27,37 @@ export interface TimeoutPolicy {
 /** Both limits infinite: LuaSocket's default (-1 / -1). @since 0.1.0 */
 export const infinite: TimeoutPolicy = { block: Duration.infinity, total: Duration.infinity }
 
-/** @since 0.1.0 */
-export const make = (limits: { readonly block?: Duration.DurationInput; readonly total?: Duration.DurationInput }): TimeoutPolicy => ({
-  block: limits.block === undefined ? Duration.infinity : Duration.decode(limits.block),
-  total: limits.total === undefined ? Duration.infinity : Duration.decode(limits.total)
-})
+/**
+ * A policy from two `Duration` inputs (a `Duration`, milliseconds as a number, a string
+ * such as `"1 second"`, ...); an absent limit is no limit: `make({ block: 0 })` never
+ * waits, `make({ total: "5 seconds" })` bounds each call.
+ *
+ * `make` has no error channel: its arguments are code, not input. Anything outside its
+ * types (limits that are not an object, a limit that is not a `Duration` input) is a
+ * programmer error and **throws** an `InvalidArgument` naming the bad value (rather than
+ * Duration's untyped `"Invalid DurationInput"`); check untrusted values before calling it.
+ *
+ * @since 0.1.0
+ */
+export const make = (limits: { readonly block?: Duration.DurationInput; readonly total?: Duration.DurationInput }): TimeoutPolicy => {
+  if (typeof limits !== "object" || limits === null || Array.isArray(limits) || Duration.isDuration(limits)) {
+    throw new InvalidArgument({ operation: "Timeout.make", detail: `bad limits ${describe(limits)}: expected { block?, total? } with Duration inputs` })
+  }
+  return { block: limitOf(limits.block, "block"), total: limitOf(limits.total, "total") }
+}
+
+const limitOf = (input: unknown, name: "block" | "total"): Duration.Duration => {
+  if (input === undefined) return Duration.infinity
+  if (Duration.isDuration(input)) return input
+  const decoded = Duration.decodeUnknown(input)
+  if (Option.isNone(decoded)) {
+    throw new InvalidArgument({
+      operation: "Timeout.make",
+      detail: `bad ${name} limit ${describe(input)}: expected a Duration input (a Duration, milliseconds, or a string such as "1 second")`
+    })
+  }
+  return decoded.value
+}
 
 /** Which limit a LuaSocket `settimeout` call sets. @since 0.1.0 */
 export type Mode = "block" | "total"
@@ -38,12 +65,14 @@ export type Mode = "block" | "total"
 /**
  * LuaSocket's mode argument: only the first character matters; `b` = block,
  * `t` or `r` = total; anything else (the empty string too, as in lua5.4 +
- * lua-socket) is invalid (returns None); no mode at all means block.
+ * lua-socket, and any value that is not a string) is invalid (returns None); no mode
+ * at all means block.
  *
  * @since 0.1.0
  */
 export const parseMode = (mode: string | undefined): Option.Option<Mode> => {
   if (mode === undefined) return Option.some("block")
+  if (typeof mode !== "string") return Option.none()
   switch (mode[0]) {
     case "b":
       return Option.some("block")
@@ -56,12 +85,14 @@ export const parseMode = (mode: string | undefined): Option.Option<Mode> => {
 }
 
 /**
- * Seconds as LuaSocket takes them: negative, NaN or undefined = infinite.
+ * Seconds as LuaSocket takes them: negative, NaN or undefined = infinite. A pure
+ * conversion with no error channel: a value that is not a number is infinite too, without
+ * arithmetic on it (`set`, which has an error channel, refuses it).
  *
  * @since 0.1.0
  */
 export const fromSeconds = (seconds: number | undefined): Duration.Duration =>
-  seconds === undefined || !(seconds >= 0) ? Duration.infinity : seconds === Infinity ? Duration.infinity : Duration.millis(seconds * 1000)
+  typeof seconds !== "number" || !(seconds >= 0) || seconds === Infinity ? Duration.infinity : Duration.millis(seconds * 1000)
 
 /**
  * Seconds as LuaSocket reports them: infinite = -1.
@@ -72,14 +103,22 @@ export const toSeconds = (d: Duration.Duration): number =>
   Duration.isFinite(d) ? Duration.toMillis(d) / 1000 : -1
 
 /**
- * `settimeout(value, mode)`: the policy with one limit replaced.
+ * `settimeout(value, mode)`: the policy with one limit replaced. `seconds` is a number
+ * (negative or NaN: no limit) or undefined (no limit); `mode` a string whose first
+ * character is `b`, `t` or `r`, or undefined (block). Anything else is an
+ * `InvalidArgument` naming the value: nothing is coerced (`"5"`, `true`, `null`, `5n`).
  *
  * @since 0.1.0
  */
 export const set = (policy: TimeoutPolicy, seconds: number | undefined, mode?: string): Effect.Effect<TimeoutPolicy, NetError> => {
   const parsed = parseMode(mode)
   if (Option.isNone(parsed)) {
-    return Effect.fail(new InvalidArgument({ operation: "settimeout", detail: `invalid timeout mode ${JSON.stringify(mode)} (use "b" for block or "t" for total)` }))
+    return Effect.fail(new InvalidArgument({ operation: "settimeout", detail: `invalid timeout mode ${describe(mode)} (use "b" for block or "t" for total)` }))
+  }
+  if (seconds !== undefined && typeof seconds !== "number") {
+    return Effect.fail(
+      new InvalidArgument({ operation: "settimeout", detail: `bad timeout ${describe(seconds)}: expected a number of seconds (negative or undefined: no limit)` })
+    )
   }
   const limit = fromSeconds(seconds)
   return Effect.succeed(parsed.value === "block" ? { block: limit, total: policy.total } : { block: policy.block, total: limit })

@@ -47,6 +47,7 @@ import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Predicate from "effect/Predicate"
+import { describe } from "./internal/describe.js"
 
 /**
  * What `try` raises: the error value of the failed result (the second value of a
@@ -56,16 +57,24 @@ import * as Predicate from "effect/Predicate"
  */
 export class TryFailure<E = unknown> extends Data.TaggedError("TryFailure")<{ readonly error: E }> {}
 
-const describe = (u: unknown): string => {
-  if (u instanceof Error) return u.message
+/** The error value for the message: an Error's message, a string as it is, anything else named (never throws). */
+const describeError = (u: unknown): string => {
   if (typeof u === "string") return u
   if (u === undefined || u === null) return "no error value (nil)"
-  return String(u)
+  try {
+    if (u instanceof Error) {
+      const message: unknown = u.message
+      return typeof message === "string" ? message : describe(message)
+    }
+  } catch {
+    // a message getter that throws, a revoked proxy: named below
+  }
+  return describe(u)
 }
 
 Object.defineProperty(TryFailure.prototype, "message", {
   get(this: TryFailure) {
-    return `try failed (catch it with Try.protect): ${describe(this.error)}`
+    return `try failed (catch it with Try.protect): ${describeError(this.error)}`
   },
   configurable: true
 })

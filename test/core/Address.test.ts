@@ -130,7 +130,8 @@ describe("Address.parseHost", () => {
 
 /** The model: integers 0..65535, or their decimal digits (surrounding blanks allowed). */
 const modelPort = (u: unknown): number | undefined => {
-  if (typeof u === "number") return Number.isInteger(u) && u >= 0 && u <= 65535 ? u : undefined
+  // -0 is port 0 (never -0: Node's lookupService aborts the process on it)
+  if (typeof u === "number") return Number.isInteger(u) && u >= 0 && u <= 65535 ? (u === 0 ? 0 : u) : undefined
   if (typeof u === "string" && /^\s*[0-9]+\s*$/.test(u)) {
     const n = Number(u.trim())
     return n <= 65535 ? n : undefined
@@ -161,6 +162,11 @@ describe("Address.parsePort", () => {
     fc.string({ maxLength: 8 }),
     fc.constantFrom("", " ", "80a", "0x50", "1e3", "-1", "+80", "8 0", "80.0", "65536", "http", NaN, Infinity, -1, 65536, 80.5, 1e21)
   )
+
+  it("-0 is port 0, never -0", () => {
+    const got = Address.parsePort(-0)
+    expect(Either.isRight(got) && Object.is(got.right, 0)).toBe(true)
+  })
 
   it.prop("everything else is rejected with a message naming it", [portLike], ([u]) => {
     const want = modelPort(u)
@@ -212,6 +218,18 @@ describe("Address.resolve", () => {
         expect(error.message).toContain(ip)
       }
     }), { fastCheck: { numRuns: 50 } })
+
+  it.effect("a family that is not one (passed on from a user's options) is named in the message, whatever it is", () =>
+    Effect.gen(function*() {
+      const host = hostOf("127.0.0.1")
+      if (host._tag !== "Ip") throw new Error("not an IP")
+      for (const [family, name] of [[Symbol("f"), "Symbol(f)"], [Object.create(null), "an object"], [5n, "5n"], ["bogus", "\"bogus\""]] as const) {
+        const error = yield* Effect.flip(Address.resolve(host, family as never, "connect"))
+        expect(error._tag).toBe("InvalidArgument")
+        expect(error.message).toContain(`cannot be used on an ${name} socket`)
+      }
+      expect((yield* Effect.flip(Address.resolve(host, "inet6", "connect"))).message).toContain("on an inet6 socket")
+    }))
 
   it.effect("* resolves to the any address of the family", () =>
     Effect.gen(function*() {

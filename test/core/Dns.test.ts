@@ -210,6 +210,40 @@ describe("Dns: gettime, sleep, skip", () => {
   })
 })
 
+describe("Dns: values outside the types", () => {
+  it.effect("sleep: seconds that are not a number are an InvalidArgument naming them (no arithmetic on a bigint or symbol)", () =>
+    Effect.gen(function*() {
+      for (const [u, name] of [[5n, "5n"], [Symbol("s"), "Symbol(s)"], ["1", "\"1\""], [null, "null"], [{}, "an object"]] as const) {
+        const f = yield* failure(Dns.sleep(u as never))
+        expect(f.tag).toBe("InvalidArgument")
+        expect(f.message).toBe(`sleep: invalid argument: bad seconds ${name}: expected a number`)
+      }
+    }))
+
+  it.prop("skip: a d that is not a number drops nothing, never throws", [fc.oneof(fc.anything({ withBigInt: true, withNullPrototype: true }), fc.constantFrom<unknown>(5n, Symbol("d"), "2", Object.create(null))).filter((u) => typeof u !== "number"), fc.array(fc.anything(), { maxLength: 4 })], ([d, vs]) => {
+    expect(Dns.skip(d as never, ...vs)).toStrictEqual(vs)
+  })
+
+  it.effect("getaddrinfo: a family other than inet, inet6 or unspec is an InvalidArgument naming it", () =>
+    Effect.gen(function*() {
+      for (const [family, name] of [["bogus", "\"bogus\""], ["unix", "\"unix\""], [Symbol("f"), "Symbol(f)"], [Object.create(null), "an object"], [null, "null"], [6, "6"]] as const) {
+        for (const host of ["127.0.0.1", "localhost"]) {
+          const f = yield* failure(Dns.getaddrinfo(host, family as never))
+          expect(f.tag).toBe("InvalidArgument")
+          expect(f.message).toContain(`bad family ${name}`)
+        }
+      }
+      expect(yield* Dns.getaddrinfo("127.0.0.1", undefined)).toStrictEqual([{ family: "inet", address: "127.0.0.1" }])
+    }))
+
+  // getnameinfo(undefined, -0) itself runs in a child process in badinput.test.ts: were it to come back, it aborts the process.
+  it.effect("portOfService: port -0 is port 0 (Node's lookupService aborts the process on -0)", () =>
+    Effect.gen(function*() {
+      expect(Object.is(yield* Dns.portOfService(-0, "getnameinfo"), 0)).toBe(true)
+      expect(Object.is(yield* Dns.portOfService("0", "getnameinfo"), 0)).toBe(true)
+    }))
+})
+
 describe("Dns: inputs a Lua facade may pass", () => {
   it.effect("non-strings are InvalidArgument, not resolver errors", () =>
     Effect.gen(function*() {

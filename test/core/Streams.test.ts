@@ -355,6 +355,74 @@ describe("Streams over loopback sockets", () => {
     }))
 })
 
+describe("Streams: arguments checked when a stream or sink is made", () => {
+  const notSockets: ReadonlyArray<readonly [unknown, string]> = [
+    [{}, "an object"],
+    [null, "null"],
+    [undefined, "undefined"],
+    [5n, "5n"],
+    [Symbol("s"), "Symbol(s)"],
+    [Object.create(null), "an object"],
+    ["sock", "\"sock\""],
+    [{ receive: () => 1, receivePoll: () => 1, send: () => 1, closeNow: () => 1 }, "an object"] // no close effect
+  ]
+  /** Every stream and sink over `socket` with `options`, each with its operation. */
+  const all = (socket: unknown, options?: unknown) => {
+    const s = socket as Streams.StreamSocket
+    const o = options as never
+    return [
+      ["fromSocket", Stream.runDrain(Streams.fromSocket(s, o))],
+      ["lines", Stream.runDrain(Streams.lines(s, o))],
+      ["records", Stream.runDrain(Streams.records(s, 4, o))],
+      ["source", Stream.runDrain(Streams.source("by-length", s, 3, o))],
+      ["source", Stream.runDrain(Streams.source("until-closed", s, o))],
+      ["source", Stream.runDrain(Streams.source("http-chunked", s, o))],
+      ["toSocket", Stream.run(Stream.make(bytes("x")), Streams.toSocket(s, o))],
+      ["sink", Stream.run(Stream.make(bytes("x")), Streams.sink("keep-open", s, o))],
+      ["sink", Stream.run(Stream.make(bytes("x")), Streams.sink("close-when-done", s, o))],
+      ["sink", Stream.run(Stream.make(bytes("x")), Streams.sink("http-chunked", s, o))]
+    ] as const
+  }
+
+  it.effect("a socket that is not one fails with InvalidArgument naming it, before anything runs (never a defect)", () =>
+    Effect.gen(function*() {
+      for (const [socket, name] of notSockets) {
+        for (const [operation, run] of all(socket)) {
+          const e = yield* failureOf(run)
+          expect(e._tag).toBe("InvalidArgument")
+          expect(e.message).toContain(`${operation}: invalid argument: bad socket ${name}: expected a stream socket`)
+        }
+      }
+    }))
+
+  it.scopedLive("options that are not an object fail with InvalidArgument naming them; sizes that are not integers are named too", () =>
+    Effect.gen(function*() {
+      const { client } = yield* pair()
+      for (const [options, name] of [[null, "null"], [5, "5"], ["x", "\"x\""], [[1], "an array"], [5n, "5n"]] as const) {
+        for (const [, run] of all(client, options)) {
+          const e = yield* failureOf(run)
+          expect(e._tag).toBe("InvalidArgument")
+          expect(e.message).toContain(`bad options ${name}: expected an object`)
+        }
+      }
+      const message = <A, E extends NetError.NetError>(run: Effect.Effect<A, E>) => Effect.map(failureOf(run), (e) => e.message)
+      expect(yield* message(Stream.runDrain(Streams.records(client, 5n as never)))).toBe("records: invalid argument: size must be an integer >= 1, got 5n")
+      expect(yield* message(Stream.runDrain(Streams.fromSocket(client, { chunkSize: Symbol("c") as never })))).toContain("chunkSize must be an integer >= 1, got Symbol(c)")
+      expect(yield* message(Stream.runDrain(Streams.lines(client, { maxLength: Object.create(null) })))).toContain("maxLength must be an integer >= 0, got an object")
+      expect(yield* message(Stream.runDrain(Streams.source("by-length", client, Symbol("n") as never)))).toContain("length must be an integer >= 0, got Symbol(n)")
+      expect(yield* message(Stream.runDrain(Streams.source(Symbol("m") as never, client)))).toContain("unknown source mode Symbol(m)")
+      expect(yield* message(Stream.run(Stream.empty, Streams.sink(5n as never, client)))).toContain("unknown sink mode 5n")
+    }))
+
+  it.effect("source.string never fails: a blockSize that is 0, NaN or not a number is BLOCKSIZE", () =>
+    Effect.gen(function*() {
+      const sizes = (blockSize: unknown) => Effect.map(Stream.runCollect(Streams.source.string("x".repeat(3000), blockSize as never)), (c) => Array.from(c, (b) => b.length))
+      for (const b of [5n, Symbol("b"), "2", null, {}, 0, NaN]) expect(yield* sizes(b)).toEqual([2048, 952])
+      expect(yield* sizes(1000)).toEqual([1000, 1000, 1000])
+      expect(yield* sizes(1000.7)).toEqual([1000, 1000, 1000])
+    }))
+})
+
 describe("ltn12 vocabulary", () => {
   it.effect("source.string, source.cat, source.empty, sink.table, sink.null, filter.chain / cycle, sink.chain, pump.all", () =>
     Effect.gen(function*() {

@@ -4,6 +4,8 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Exit, FastCheck as fc, Fiber, Option, TestClock } from "effect"
+import * as NetError from "../../src/core/NetError.js"
+import { SocketBase } from "../../src/core/internal/SocketBase.js"
 import * as Timeout from "../../src/core/Timeout.js"
 
 // ---- the model: numbers, -1 = infinite (LuaSocket's own representation) ---------
@@ -195,6 +197,105 @@ describe("Timeout.set", () => {
     },
     { fastCheck: { numRuns: 200 } }
   )
+})
+
+// ---- values outside the types (untyped callers) ------------------------------------------------------
+
+/** Anything that is not undefined and not of `type`, the nasty cases included. */
+const notA = (type: "number" | "string") =>
+  fc.oneof(fc.anything({ withBigInt: true, withNullPrototype: true, withBoxedValues: true }), fc.constantFrom<unknown>(null, 5n, Symbol("s"), Object.create(null), true, {}, [], () => 1, new Number(1), new String("b")))
+    .filter((u) => u !== undefined && typeof u !== type)
+
+describe("Timeout: values outside the types", () => {
+  it.prop("parseMode: a mode that is not a string is invalid (None), never a throw", [notA("string")], ([mode]) => {
+    expect(Option.isNone(Timeout.parseMode(mode as never))).toBe(true)
+  })
+
+  it.prop("fromSeconds: seconds that are not a number are infinite, never a throw", [notA("number")], ([s]) => {
+    expect(Duration.isFinite(Timeout.fromSeconds(s as never))).toBe(false)
+  })
+
+  it.prop(
+    "set: seconds that are not a number, or a mode that is not a string, fail with InvalidArgument naming them; nothing is coerced",
+    [fc.oneof(fc.tuple(notA("number"), fc.constantFrom<unknown>(undefined, "b", "t")), fc.tuple(fc.constantFrom<unknown>(undefined, 1, -1), notA("string")))],
+    ([[seconds, mode]]) => {
+      const exit = Effect.runSyncExit(Timeout.set(Timeout.infinite, seconds as never, mode as never))
+      expect(Exit.isFailure(exit)).toBe(true)
+      if (Exit.isSuccess(exit) || exit.cause._tag !== "Fail") return
+      const error = exit.cause.error
+      expect(error._tag).toBe("InvalidArgument")
+      expect(error.message).toMatch(typeof mode === "string" || mode === undefined ? /settimeout: .*bad timeout / : /settimeout: .*invalid timeout mode /)
+    },
+    { fastCheck: { numRuns: 300 } }
+  )
+
+  it("set: examples of what used to be coerced", () => {
+    const message = (seconds: unknown, mode?: unknown) =>
+      Effect.runSync(Effect.flip(Timeout.set(Timeout.infinite, seconds as never, mode as never))).message
+    expect(message("5")).toContain('bad timeout "5"')
+    expect(message(true)).toContain("bad timeout true")
+    expect(message({})).toContain("bad timeout an object")
+    expect(message(null)).toContain("bad timeout null")
+    expect(message(5n, "t")).toContain("bad timeout 5n")
+    expect(message(1, null)).toContain("invalid timeout mode null")
+    expect(message(1, 5n)).toContain("invalid timeout mode 5n")
+    expect(message(1, Symbol("m"))).toContain("invalid timeout mode Symbol(m)")
+  })
+
+  it("make: limits outside the types throw an InvalidArgument naming them (a programmer error); Duration inputs do not", () => {
+    const thrown = (limits: unknown): NetError.NetError => {
+      try {
+        Timeout.make(limits as never)
+      } catch (e) {
+        if (NetError.isNetError(e)) return e
+        throw e
+      }
+      throw new Error(`Timeout.make(${String(limits)}) did not throw`)
+    }
+    expect(thrown({ block: "soon" }).message).toBe('Timeout.make: invalid argument: bad block limit "soon": expected a Duration input (a Duration, milliseconds, or a string such as "1 second")')
+    expect(thrown({ total: Symbol("t") }).message).toContain("bad total limit Symbol(t)")
+    expect(thrown({ block: 1, total: null }).message).toContain("bad total limit null")
+    expect(thrown(undefined).message).toContain("bad limits undefined")
+    expect(thrown(null).message).toContain("bad limits null")
+    expect(thrown("1 second").message).toContain('bad limits "1 second"')
+    expect(thrown(Duration.seconds(1)).message).toContain("bad limits")
+    expect(thrown(undefined)._tag).toBe("InvalidArgument")
+    expect(Timeout.make({})).toStrictEqual(Timeout.infinite)
+    expect(Timeout.make({ block: 0 })).toStrictEqual({ block: Duration.zero, total: Duration.infinity })
+    expect(Timeout.make({ block: "20 millis", total: 5n })).toStrictEqual({ block: Duration.millis(20), total: Duration.nanos(5n) })
+    expect(Duration.toMillis(Timeout.make({ total: [1, 0] }).total)).toBe(1000)
+    expect(Timeout.make({ block: Duration.infinity, total: -5 })).toStrictEqual({ block: Duration.infinity, total: Duration.zero })
+  })
+})
+
+describe("settimeout on a socket (SocketBase)", () => {
+  class Socket extends SocketBase {
+    get className() {
+      return "test{socket}"
+    }
+  }
+
+  it.effect("is lazy: it changes the policy the socket has when it runs, not the one it had when built", () =>
+    Effect.gen(function*() {
+      const s = new Socket()
+      const setBlock = s.setTimeout(1)
+      const setTotal = s.setTimeout(2, "t")
+      yield* setBlock
+      yield* setTotal
+      expect(s.getTimeout()).toStrictEqual({ block: 1, total: 2 })
+    }))
+
+  it.effect("bad arguments fail typed, never throw, and leave the policy as it was", () =>
+    Effect.gen(function*() {
+      const s = new Socket()
+      yield* s.setTimeout(3, "b")
+      for (const [seconds, mode] of [[1, null], [5n, "b"], [Symbol("s"), undefined], ["5", undefined], [1, Object.create(null)]] as const) {
+        const made = s.setTimeout(seconds as never, mode as never) // building it does not throw
+        const error = yield* Effect.flip(made)
+        expect(error._tag).toBe("InvalidArgument")
+      }
+      expect(s.getTimeout()).toStrictEqual({ block: 3, total: -1 })
+    }))
 })
 
 describe("Timeout.within (TestClock)", () => {

@@ -89,6 +89,29 @@ describe("Try.try over result tuples", () => {
       expect(yield* Try.protect(Try.try(null, "boom", 3))).toStrictEqual(Either.left("boom"))
     }))
 
+  it.prop(
+    "a TryFailure's message is a sentence whatever the error value (a bigint, a symbol, a null-prototype object...)",
+    [fc.oneof(fc.anything({ withBigInt: true, withNullPrototype: true, withBoxedValues: true }), fc.constantFrom<unknown>(Symbol("e"), Object.create(null), 5n, { toString: 5 }, Object.assign(new Error("x"), { message: Symbol("m") })))],
+    ([e]) => {
+      const message = new Try.TryFailure({ error: e }).message
+      expect(message.startsWith("try failed (catch it with Try.protect): ")).toBe(true)
+    },
+    numRuns
+  )
+
+  it("the message shows an Error's message, a string as it is, anything else named", () => {
+    const message = (error: unknown) => new Try.TryFailure({ error }).message.replace("try failed (catch it with Try.protect): ", "")
+    expect(message("closed")).toBe("closed")
+    expect(message(undefined)).toBe("no error value (nil)")
+    expect(message(new Error("boom"))).toBe("boom")
+    expect(message(NetError.make("Timeout", { operation: "receive" }))).toBe("receive: timed out")
+    expect(message(42)).toBe("42")
+    expect(message(5n)).toBe("5n")
+    expect(message(Symbol("e"))).toBe("Symbol(e)")
+    expect(message(Object.create(null))).toBe("an object")
+    expect(message({ a: 1 })).toBe("an object")
+  })
+
   it.effect("types: a result tuple's value is narrowed, its error typed", () =>
     Effect.gen(function*() {
       const receive = (ok: boolean): readonly [string | undefined, "timeout" | undefined] => (ok ? ["line", undefined] : [undefined, "timeout"])

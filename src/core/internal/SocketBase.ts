@@ -37,11 +37,17 @@ export abstract class SocketBase {
     return this.readiness.size
   }
 
-  /** LuaSocket's `settimeout(value, mode)`: negative or undefined = infinite; mode `b`, `t` or `r`. */
+  /**
+   * LuaSocket's `settimeout(value, mode)`: negative or undefined = infinite; mode `b`, `t` or `r`;
+   * any other value is an `InvalidArgument` (see `Timeout.set`). Lazy: the policy it changes is
+   * the socket's when the effect runs, not when it was built.
+   */
   setTimeout(seconds: number | undefined, mode?: string): Effect.Effect<void, NetError.NetError> {
-    return Effect.map(Timeout.set(this.timeoutPolicy, seconds, mode), (p) => {
-      this.timeoutPolicy = p
-    })
+    return Effect.suspend(() =>
+      Effect.map(Timeout.set(this.timeoutPolicy, seconds, mode), (p) => {
+        this.timeoutPolicy = p
+      })
+    )
   }
 
   /** Sets the whole policy. */
