@@ -18,6 +18,7 @@ import * as Effect from "effect/Effect"
 import { Closed, LineTooLong, type NetError, Timeout as TimeoutError, withPartial } from "./NetError.js"
 import type { Readiness } from "./internal/Readiness.js"
 import { WaiterList } from "./internal/Waiters.js"
+import * as Wait from "./internal/Wait.js"
 import * as Timeout from "./Timeout.js"
 
 /**
@@ -73,6 +74,9 @@ const MIN_FREE = 16 * 1024
  */
 const COPY_FROM = 4 * 1024
 
+/** Up to this many bytes are searched for CR by a loop (longer ranges: one native search). */
+const SHORT_SCAN = 64
+
 /** Marker returned when a pattern needs more bytes. */
 const NEED_MORE: unique symbol = Symbol("NeedMore")
 type Attempt = Uint8Array | NetError | typeof NEED_MORE
@@ -93,6 +97,38 @@ interface Call {
 }
 
 const isError = (a: Attempt): a is NetError => typeof a === "object" && !(a instanceof Uint8Array)
+
+/**
+ * A receive call that waits: its state (`Call`) and what its wait asks (`Wait.LoopOptions`),
+ * as methods of one object (a wait costs no closure per call).
+ */
+class WaitingCall implements Call, Wait.LoopOptions<Uint8Array, NetError> {
+  acc: Array<Uint8Array> = []
+  accLength = 0
+  scanned = 0
+  taken = 0
+  readonly signal: Wait.Signal
+  constructor(
+    private readonly rb: ReadBuffer,
+    readonly pattern: Pattern,
+    readonly prefix: Uint8Array,
+    public seen: number
+  ) {
+    this.signal = rb.waitSignal
+  }
+  ready(): boolean {
+    return this.rb.eventCount !== this.seen
+  }
+  step(): Effect.Effect<Uint8Array, NetError> | undefined {
+    return this.rb.stepCall(this)
+  }
+  onTimeout(): NetError {
+    return this.rb.timeoutCall(this)
+  }
+  onAbandon(): void {
+    this.rb.abandonCall(this)
+  }
+}
 
 /** `prefix` followed by `parts`, with every CR of `parts` dropped when `dropCR` (lines). */
 const build = (prefix: Uint8Array, parts: ReadonlyArray<Uint8Array>, dropCR: boolean): Uint8Array => {
@@ -115,9 +151,8 @@ const build = (prefix: Uint8Array, parts: ReadonlyArray<Uint8Array>, dropCR: boo
   return n === total ? out : out.subarray(0, n)
 }
 
-/** The bytes of `src[from, to)` without CRs (a view when there are none). */
-const withoutCR = (src: Buffer, from: number, to: number, crFree: boolean): Uint8Array => {
-  if (crFree) return to - from < COPY_FROM ? viewOf(src, from, to) : copyOf(src, from, to)
+/** A copy of `src[from, to)` without its CRs. */
+const copyWithoutCR = (src: Buffer, from: number, to: number): Uint8Array => {
   const out = Buffer.allocUnsafe(to - from)
   let n = 0
   for (let k = from; k < to; k++) {
@@ -134,8 +169,11 @@ const copyOf = (src: Buffer, from: number, to: number): Uint8Array => {
   return out
 }
 
-/** A plain Uint8Array view (cheaper to make than Buffer#subarray). */
-const viewOf = (src: Buffer, from: number, to: number): Uint8Array => new Uint8Array(src.buffer, src.byteOffset + from, to - from)
+/** A plain Uint8Array over all of `src`: its `subarray` views are cheaper to make than Buffer#subarray or `new Uint8Array(buffer, offset, length)`. */
+const plain = (src: Buffer): Uint8Array => new Uint8Array(src.buffer, src.byteOffset, src.length)
+
+/** Storage of a buffer that has not received anything (never written: length 0). */
+const NO_STORAGE = Buffer.allocUnsafe(0)
 
 /**
  * The receive buffer of one stream socket.
@@ -143,11 +181,15 @@ const viewOf = (src: Buffer, from: number, to: number): Uint8Array => new Uint8A
  * @since 0.1.0
  */
 export class ReadBuffer {
-  private storage: Buffer = Buffer.allocUnsafe(0)
+  private storage: Buffer = NO_STORAGE
+  /** `storage` as a plain Uint8Array (views of received bytes are made from it). */
+  private bytes: Uint8Array = EMPTY
   private start = 0
   private end = 0
   /** True when bytes of the current storage were handed out as views (so it must not be rewritten). */
   private shared = false
+  /** The connection reads in bulk: it reads in place into its own storage (see `region`). */
+  private bulk = false
   /** Index of the first CR in `[start, end)`, or Infinity: lets lines skip the CR scan. */
   private firstCR = Infinity
   /** `[start, crScanned)` has been searched for CR (lazily, only when a line needs it). */
@@ -157,7 +199,7 @@ export class ReadBuffer {
   private failure: NetError | undefined = undefined
   private closed = false
   private readonly waiters = new WaiterList()
-  /** Counts pushes, ends, errors and closes (see `nextEvent`). */
+  /** Counts pushes, ends, errors and closes: a wait registered after the call last looked still sees what came since. */
   private events = 0
   /** Bytes received from the transport, for getstats. */
   received = 0
@@ -209,18 +251,23 @@ export class ReadBuffer {
    * receivers all lie before this region, so they are never overwritten.
    */
   region(): Uint8Array {
-    // Until a connection has moved enough data to grow its storage to a full block,
-    // it reads into one shared scratch buffer and `commit` copies the (small) reads:
-    // a connection that exchanges a few lines then costs no storage of its own beyond
-    // a pooled few KiB, and no external memory that would provoke full GCs.
-    if (this.storage.length < BLOCK_CAPACITY) return scratch
+    // Until a connection shows bulk traffic (a read of MIN_FREE bytes or more, or enough
+    // data buffered to grow its storage to a full block), it reads into one shared scratch
+    // buffer and `commit` copies the (small) reads: a connection that exchanges a few lines
+    // then costs no storage of its own beyond a pooled few KiB, and no external memory that
+    // would provoke full GCs. A bulk connection reads in place (no copy per read), also
+    // when its consumer keeps up and its storage would never have grown to a block.
+    if (this.storage.length < BLOCK_CAPACITY) {
+      if (!this.bulk) return scratch
+      this.grow(BLOCK_CAPACITY - (this.end - this.start))
+    }
     if (this.start === this.end && !this.shared && this.start !== 0) {
       this.start = this.end = 0
       this.firstCR = Infinity
       this.crScanned = 0
     }
     if (this.storage.length - this.end < MIN_FREE) this.grow(MIN_FREE)
-    return viewOf(this.storage, this.end, Math.min(this.storage.length, this.end + MAX_READ))
+    return this.bytes.subarray(this.end, Math.min(this.storage.length, this.end + MAX_READ))
   }
 
   /**
@@ -232,6 +279,8 @@ export class ReadBuffer {
     if (into.buffer === this.storage.buffer && into.byteOffset === this.storage.byteOffset + this.end && this.end + n <= this.storage.length) {
       this.appended(n)
     } else {
+      // A large read through the scratch buffer: from now on read in place.
+      if (n >= MIN_FREE && into === scratch) this.bulk = true
       this.push(into, 0, n)
     }
   }
@@ -271,6 +320,13 @@ export class ReadBuffer {
     this.wake()
   }
 
+  /** New storage, nothing of it handed out yet. */
+  private setStorage(next: Buffer): void {
+    this.storage = next
+    this.bytes = plain(next)
+    this.shared = false
+  }
+
   private grow(n: number): void {
     const live = this.end - this.start
     if (!this.shared && live + n <= this.storage.length) {
@@ -281,8 +337,7 @@ export class ReadBuffer {
       while (capacity < live + n) capacity *= 2
       const next = Buffer.allocUnsafe(capacity)
       this.storage.copy(next, 0, this.start, this.end)
-      this.storage = next
-      this.shared = false
+      this.setStorage(next)
     }
     if (this.firstCR !== Infinity) this.firstCR -= this.start
     this.crScanned = Math.max(0, this.crScanned - this.start)
@@ -317,14 +372,28 @@ export class ReadBuffer {
     if (this.firstCR < to) return false
     if (this.crScanned >= to) return true
     const from = Math.max(this.crScanned, this.start)
-    const found = this.storage.subarray(from, this.end).indexOf(CR)
-    if (found === -1) {
-      this.crScanned = this.end
+    const end = this.end
+    let at = -1
+    if (end - from <= SHORT_SCAN) {
+      // a short read (a request, a reply): a loop costs less than a view and a native call
+      const bytes = this.bytes
+      for (let k = from; k < end; k++) {
+        if (bytes[k] === CR) {
+          at = k
+          break
+        }
+      }
+    } else {
+      const found = this.storage.subarray(from, end).indexOf(CR)
+      if (found !== -1) at = from + found
+    }
+    if (at === -1) {
+      this.crScanned = end
       return true
     }
-    this.firstCR = from + found
-    this.crScanned = this.firstCR + 1
-    return this.firstCR >= to
+    this.firstCR = at
+    this.crScanned = at + 1
+    return at >= to
   }
 
   private consumed(): void {
@@ -340,11 +409,20 @@ export class ReadBuffer {
     }
   }
 
+  /** The bytes of `[from, to)` without CRs: a view when there are none and it is short (then never rewritten). */
+  private lineBytes(from: number, to: number): Uint8Array {
+    if (to === from) return EMPTY
+    if (!this.crFreeBefore(to)) return copyWithoutCR(this.storage, from, to)
+    if (to - from >= COPY_FROM) return copyOf(this.storage, from, to)
+    this.shared = true
+    return this.bytes.subarray(from, to)
+  }
+
   /** A view of `[from, to)` of the storage, which is then never rewritten. */
   private view(from: number, to: number): Uint8Array {
     if (to - from >= COPY_FROM) return copyOf(this.storage, from, to)
     this.shared = true
-    return viewOf(this.storage, from, to)
+    return this.bytes.subarray(from, to)
   }
 
   // ---- receive side ------------------------------------------------------------
@@ -379,10 +457,9 @@ export class ReadBuffer {
       at += p.length
     }
     this.storage.copy(next, at, this.start, this.end)
-    this.storage = next
+    this.setStorage(next)
     this.start = 0
     this.end = at + live
-    this.shared = false
     this.firstCR = Infinity
     this.crScanned = 0
     call.acc = []
@@ -414,11 +491,10 @@ export class ReadBuffer {
     if (call.accLength === 0 && call.prefix.length === 0) {
       if (to === from) result = EMPTY
       else if (call.pattern._tag === "Line") {
-        result = withoutCR(this.storage, from, to, this.crFreeBefore(to))
-        if (result.buffer === this.storage.buffer) this.shared = true
+        result = this.lineBytes(from, to)
       } else result = this.view(from, to)
     } else {
-      const parts = to > from ? [...call.acc, viewOf(this.storage, from, to)] : call.acc
+      const parts = to > from ? [...call.acc, this.bytes.subarray(from, to)] : call.acc
       result = build(call.prefix, parts, call.pattern._tag === "Line")
     }
     this.advance(skipTo)
@@ -485,13 +561,6 @@ export class ReadBuffer {
     return new LineTooLong({ operation: "receive", detail: `line longer than ${max} bytes`, partial })
   }
 
-  /** Waits until something arrives (data, EOF, error, close); interruptible, leaves no waiter behind. */
-  private nextEvent(since: { readonly seen: number }): Effect.Effect<void> {
-    // Something that arrived between the caller's last look and this registration (the fiber
-    // may yield in between, and a finite timeout registers from a forked fiber) ends it at once.
-    return this.waiters.wait(() => this.events !== since.seen)
-  }
-
   /**
    * Receives by `pattern` with `prefix`, waiting within `policy`. Fails with the
    * typed error carrying `partial` (prefix included).
@@ -508,11 +577,40 @@ export class ReadBuffer {
   receiveNow(pattern: Pattern, prefix: Uint8Array, policy: Timeout.TimeoutPolicy): Effect.Effect<Uint8Array, NetError> {
     const line = this.bufferedLine(pattern, prefix)
     if (line !== undefined) return Effect.succeed(line)
-    const call: Call = { pattern, prefix, acc: [], accLength: 0, scanned: 0, taken: 0, seen: this.events }
+    const call = new WaitingCall(this, pattern, prefix, this.events)
     const first = this.attempt(call)
     if (first !== NEED_MORE) return isError(first) ? Effect.fail(first) : Effect.succeed(first)
-    const wait = Timeout.isInfinite(policy) ? this.waitForever(call) : Effect.flatMap(Timeout.start, (startedAt) => this.waitLoop(call, policy, startedAt))
-    return Effect.onInterrupt(wait, () => Effect.sync(() => this.unread(call)))
+    // Waits for the next event (something that arrived since the call last looked ends a
+    // wait at once), tries again; an interrupted call puts back what it had taken.
+    return Wait.loop(policy, call)
+  }
+
+  /** @internal What a waiting call registers with. */
+  get waitSignal(): Wait.Signal {
+    return this.waiters
+  }
+
+  /** @internal Counts events (a wait ends at once when it changed since the call looked). */
+  get eventCount(): number {
+    return this.events
+  }
+
+  /** @internal After a wait: the call's result, or undefined to wait again. */
+  stepCall(call: Call): Effect.Effect<Uint8Array, NetError> | undefined {
+    call.seen = this.events
+    const next = this.attempt(call)
+    if (next === NEED_MORE) return undefined
+    return isError(next) ? Effect.fail(next) : Effect.succeed(next)
+  }
+
+  /** @internal The call's Timeout (consumes what it holds, as partial). */
+  timeoutCall(call: Call): NetError {
+    return this.fail(call, new TimeoutError({ operation: "receive" }))
+  }
+
+  /** @internal The call was interrupted: put back what it had taken. */
+  abandonCall(call: Call): void {
+    this.unread(call)
   }
 
   /** The commonest case without any allocation but the result: a whole line, no prefix, is buffered. */
@@ -520,10 +618,9 @@ export class ReadBuffer {
     if (pattern._tag !== "Line" || prefix.length !== 0 || pattern.maxLength !== undefined || this.end === this.start) return undefined
     const nl = this.storage.indexOf(LF, this.start)
     if (nl === -1 || nl >= this.end) return undefined
-    const lineBytes = withoutCR(this.storage, this.start, nl, this.crFreeBefore(nl))
-    if (lineBytes.buffer === this.storage.buffer) this.shared = true
+    const bytes = this.lineBytes(this.start, nl)
     this.advance(nl + 1)
-    return lineBytes
+    return bytes
   }
 
   /**
@@ -543,33 +640,6 @@ export class ReadBuffer {
       return undefined
     }
     return first
-  }
-
-  private waitLoop(call: Call, policy: Timeout.TimeoutPolicy, startedAt: Timeout.Start): Effect.Effect<Uint8Array, NetError> {
-    const onTimeout = () => this.fail(call, new TimeoutError({ operation: "receive" }))
-    const wait = this.nextEvent(call)
-    const step: Effect.Effect<Uint8Array, NetError> = Effect.flatMap(
-      Timeout.remaining(policy, startedAt),
-      (limit) =>
-        Effect.flatMap(Timeout.within(wait, limit, onTimeout), () => {
-          call.seen = this.events
-          const next = this.attempt(call)
-          if (next === NEED_MORE) return step
-          return isError(next) ? Effect.fail(next) : Effect.succeed(next)
-        })
-    )
-    return step
-  }
-
-  /** The wait of an infinite policy: no clock reads, no timers. */
-  private waitForever(call: Call): Effect.Effect<Uint8Array, NetError> {
-    const loop: Effect.Effect<Uint8Array, NetError> = Effect.flatMap(this.nextEvent(call), () => {
-      call.seen = this.events
-      const next = this.attempt(call)
-      if (next === NEED_MORE) return loop
-      return isError(next) ? Effect.fail(next) : Effect.succeed(next)
-    })
-    return loop
   }
 
   /**
@@ -621,26 +691,16 @@ export class ReadBuffer {
       const now = this.pollInto(target)
       if (now !== undefined) return typeof now === "number" ? Effect.succeed(now) : Effect.fail(now)
       const since = { seen: this.events }
-      const again = (): Effect.Effect<number, NetError> => {
-        const next = this.pollInto(target)
-        if (next === undefined) {
+      return Wait.loop<number, NetError>(policy, {
+        signal: this.waiters,
+        ready: () => this.events !== since.seen,
+        step: () => {
           since.seen = this.events
-          return Effect.flatMap(this.nextEvent(since), again)
-        }
-        return typeof next === "number" ? Effect.succeed(next) : Effect.fail(next)
-      }
-      if (Timeout.isInfinite(policy)) return Effect.flatMap(this.nextEvent(since), again)
-      return Effect.flatMap(Timeout.start, (startedAt) => {
-        const step: Effect.Effect<number, NetError> = Effect.flatMap(Timeout.remaining(policy, startedAt), (limit) =>
-          Effect.flatMap(Timeout.within(this.nextEvent(since), limit, () => new TimeoutError({ operation: "receive" })), () => {
-            const next = this.pollInto(target)
-            if (next === undefined) {
-              since.seen = this.events
-              return step
-            }
-            return typeof next === "number" ? Effect.succeed(next) : Effect.fail(next)
-          }))
-        return step
+          const next = this.pollInto(target)
+          if (next === undefined) return undefined
+          return typeof next === "number" ? Effect.succeed(next) : Effect.fail(next)
+        },
+        onTimeout: () => new TimeoutError({ operation: "receive" })
       })
     })
   }
@@ -651,10 +711,15 @@ export class ReadBuffer {
    */
   waitReadable(limit: Duration.Duration): Effect.Effect<boolean> {
     return Effect.suspend(() => {
-      const since = { seen: this.events }
       if (this.readable) return Effect.succeed(true)
+      const since = { seen: this.events }
       return Effect.orElseSucceed(
-        Effect.as(Timeout.within(this.nextEvent(since), limit, () => "timeout" as const), true),
+        Wait.loop<boolean, "timeout">(Timeout.make({ total: limit }), {
+          signal: this.waiters,
+          ready: () => this.events !== since.seen,
+          step: () => Effect.succeed(true),
+          onTimeout: () => "timeout" as const
+        }),
         () => false
       )
     })

@@ -15,6 +15,7 @@
  */
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Wait from "./internal/Wait.js"
 import * as NetError from "./NetError.js"
 import * as Timeout from "./Timeout.js"
 
@@ -125,14 +126,17 @@ class Watch<R extends Selectable, W extends Selectable> {
     }
   }
 
-  /** Waits until some entry signalled (at once if one already has); interruptible. */
-  readonly next: Effect.Effect<void> = Effect.async<void>((resume) => {
-    if (this.signalled.length > 0) return resume(Effect.void)
-    this.resume = () => resume(Effect.void)
-    return Effect.sync(() => {
-      this.resume = undefined
-    })
-  })
+  /** Some entry signalled since the last `take`: a wait ends at once. */
+  readonly hasSignalled = (): boolean => this.signalled.length > 0
+
+  /** The `Wait.Signal` of this select: one waiting fiber's listener, called by `signal`. */
+  add(listener: () => void): void {
+    this.resume = listener
+  }
+
+  remove(listener: () => void): void {
+    if (this.resume === listener) this.resume = undefined
+  }
 
   /** The signalled entries that are still ready, in input order; undefined when none is. */
   take(): Ready<R, W> | undefined {
@@ -214,11 +218,12 @@ export const select = <R extends Selectable = never, W extends Selectable = neve
 
 /** Waits for a signalled entry that is still ready when looked at, within `policy`. */
 const waitReady = <R extends Selectable, W extends Selectable>(watch: Watch<R, W>, policy: Timeout.TimeoutPolicy): Effect.Effect<Ready<R, W>, NetError.NetError> =>
-  Effect.flatMap(Timeout.startFor(policy), (startedAt) => {
-    const loop: Effect.Effect<Ready<R, W>, NetError.NetError> = Effect.flatMap(Timeout.remaining(policy, startedAt), (limit) =>
-      Effect.flatMap(Timeout.within(watch.next, limit, timeoutError), () => {
-        const ready = watch.take()
-        return ready === undefined ? loop : Effect.succeed(ready)
-      }))
-    return loop
+  Wait.loop<Ready<R, W>, NetError.NetError>(policy, {
+    signal: watch,
+    ready: watch.hasSignalled,
+    step: () => {
+      const ready = watch.take()
+      return ready === undefined ? undefined : Effect.succeed(ready)
+    },
+    onTimeout: timeoutError
   })

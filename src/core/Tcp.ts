@@ -21,6 +21,7 @@ import * as NetError from "./NetError.js"
 import * as ReadBufferModule from "./ReadBuffer.js"
 import { ReadBuffer, type Pattern } from "./ReadBuffer.js"
 import { SocketBase } from "./internal/SocketBase.js"
+import * as Wait from "./internal/Wait.js"
 import { WaiterList } from "./internal/Waiters.js"
 import * as Timeout from "./Timeout.js"
 
@@ -151,12 +152,84 @@ const findOnreadSymbols = (): { buffer: symbol; callback: symbol; generator: sym
  * - `directWrite`: when nothing is queued, `send` first tries one synchronous
  *   write(2) on the descriptor (else always through the stream).
  *   `EFFECT_LUASOCKET_NO_DIRECT_WRITE=1` turns it off.
+ * - `batchWrites`: a send of 4 KiB or more that follows another on the same socket in
+ *   the same tick corks the stream until the end of the tick, so that back-to-back bulk
+ *   sends leave in one writev (public API: cork/uncork). `EFFECT_LUASOCKET_NO_BATCH_WRITES=1`
+ *   turns it off.
+ * - `reuseSockets`: the Node sockets of closed TCP clients are kept (a few) and connected
+ *   again for later clients (`socket.connect` after 'close', Node's documented reuse)
+ *   instead of building a new `net.Socket` per connection. `EFFECT_LUASOCKET_NO_SOCKET_REUSE=1`
+ *   turns it off.
  *
  * @since 0.1.0
  */
 export const fastPaths = {
   acceptedOnread: process.env.EFFECT_LUASOCKET_NO_ONREAD === undefined,
-  directWrite: process.env.EFFECT_LUASOCKET_NO_DIRECT_WRITE === undefined
+  directWrite: process.env.EFFECT_LUASOCKET_NO_DIRECT_WRITE === undefined,
+  batchWrites: process.env.EFFECT_LUASOCKET_NO_BATCH_WRITES === undefined,
+  reuseSockets: process.env.EFFECT_LUASOCKET_NO_SOCKET_REUSE === undefined
+}
+
+/**
+ * A Node socket made by `connect` that can be connected again once closed. Its listeners
+ * ('end', 'error', 'close', 'drain', and the `onread` buffer and callback) are installed
+ * once and go to the current `owner` and `rb`, so a reuse adds no listener.
+ */
+interface Reusable {
+  sock: net.Socket
+  /** The receive buffer reads go to (of the current connection). */
+  rb: ReadBuffer
+  /** The connected socket (undefined while connecting and while pooled). */
+  owner: TcpSocket | undefined
+  /** `writableHighWaterMark` it was made with (only reused for the same). */
+  readonly writeHighWaterMark: number
+  /** Its owner was closed: back to the pool at its 'close' event. */
+  release: boolean
+  /** 'close' was emitted for the current connection. */
+  closeEmitted: boolean
+}
+
+/** Closed client sockets waiting to be connected again (`fastPaths.reuseSockets`). */
+const reusables: Array<Reusable> = []
+const MAX_REUSABLES = 16
+
+/** What a pooled socket's `rb` points to: nothing is read while it has no connection. */
+let idleBuffer: ReadBuffer | undefined
+
+const pool = (slot: Reusable): void => {
+  slot.rb = idleBuffer ??= new ReadBuffer({ pause: () => {}, resume: () => {} })
+  slot.owner = undefined
+  slot.release = false
+  slot.closeEmitted = false
+  // Only a socket that ended cleanly, in the state a new one starts in: a reconnect resets
+  // the stream's destroyed/ended/errored flags, not its backpressure, cork or pause state.
+  const sock = slot.sock
+  const clean = sock.errored === null && !sock.writableNeedDrain && sock.writableLength === 0 && sock.writableCorked === 0 && !sock.isPaused()
+  if (clean && reusables.length < MAX_REUSABLES) reusables.push(slot)
+}
+
+/**
+ * The current tick of the event loop, as a counter advanced by one `process.nextTick`
+ * per tick in which a large send happened (shared by every socket): two sends on one
+ * socket with the same `tick` were made in the same tick.
+ */
+let tick = 0
+let tickScheduled = false
+const advanceTick = () => {
+  tick++
+  tickScheduled = false
+}
+const currentTick = (): number => {
+  if (!tickScheduled) {
+    tickScheduled = true
+    process.nextTick(advanceTick)
+  }
+  return tick
+}
+/** Sends at least this large are batched (see `fastPaths.batchWrites`). */
+const BATCH_FROM = 4096
+const uncork = (sock: net.Socket) => {
+  if (sock.writableCorked > 0) sock.uncork()
 }
 
 interface Handle {
@@ -172,6 +245,9 @@ const isRetryable = (e: NetError.NetError): boolean =>
 const familyOfNode = (f: string | number | undefined): "inet" | "inet6" => (f === "IPv6" || f === 6 ? "inet6" : "inet")
 
 const EMPTY = new Uint8Array(0)
+
+/** `e` as a failure of send with `lastIndex` (the index of the last byte sent). */
+const sendError = (e: NetError.NetError, lastIndex: number): NetError.NetError => NetError.make(e._tag, { ...e, operation: "send", lastIndex })
 
 /**
  * `string.sub`-style range of `send(data, i, j)`: negative indices count from the
@@ -245,26 +321,62 @@ export class TcpSocket extends SocketBase {
   }
 
   /** @internal Wraps a connected Node socket (accepted, or connected by us) reading into `rb`. */
-  private attach(sock: net.Socket, rb: ReadBuffer): void {
+  private attach(sock: net.Socket, rb: ReadBuffer, slot?: Reusable): void {
     this.socket = sock
     this.kind = "client"
     this.readBuffer = rb
-    sock.on("end", () => rb.pushEnd())
-    sock.on("error", (err) => {
-      const e = NetError.fromCause(err, { operation: "receive", address: this.describePeer() })
-      this.lastError = e
-      this.writeError ??= e
-      rb.pushError(e)
-      this.wakeWriters()
-    })
-    sock.on("close", () => {
-      rb.pushEnd()
-      this.wakeWriters()
-    })
-    sock.on("drain", () => this.wakeWriters())
+    if (slot !== undefined) {
+      // a reusable socket: its listeners are installed for good and come here now
+      slot.owner = this
+      this.slot = slot
+    } else {
+      sock.on("end", () => rb.pushEnd())
+      sock.on("error", (err) => this.onNodeError(err))
+      sock.on("close", () => this.onNodeClose())
+      sock.on("drain", () => this.wakeWriters())
+    }
     if (this.options["tcp-nodelay"]) sock.setNoDelay(true)
     if (this.options.keepalive) sock.setKeepAlive(true)
     this.readiness.notify() // connected: now writable
+  }
+
+  /** The reusable Node socket this client is connected through, if any. */
+  private slot: Reusable | undefined = undefined
+
+  private onNodeError(err: Error): void {
+    const e = NetError.fromCause(err, { operation: "receive", address: this.describePeer() })
+    this.lastError = e
+    this.writeError ??= e
+    this.readBuffer?.pushError(e)
+    this.wakeWriters()
+  }
+
+  private onNodeClose(): void {
+    this.readBuffer?.pushEnd()
+    this.wakeWriters()
+  }
+
+  /** Makes a reusable client socket, its listeners installed once (see `Reusable`). */
+  private static reusable(rb: ReadBuffer, writeHighWaterMark: number, connectOptions: Record<string, unknown>): Reusable {
+    const slot: Reusable = { sock: undefined as unknown as net.Socket, rb, owner: undefined, writeHighWaterMark, release: false, closeEmitted: false }
+    connectOptions.onread = {
+      buffer: () => slot.rb.region(),
+      callback: (n: number, buf: Uint8Array): boolean => {
+        slot.rb.commit(n, buf)
+        return true
+      }
+    }
+    const sock = net.connect(connectOptions as unknown as net.NetConnectOpts)
+    slot.sock = sock
+    sock.on("end", () => slot.owner?.readBuffer?.pushEnd())
+    sock.on("error", (err) => slot.owner?.onNodeError(err))
+    sock.on("close", () => {
+      slot.closeEmitted = true
+      slot.owner?.onNodeClose()
+      if (slot.release) pool(slot)
+    })
+    sock.on("drain", () => slot.owner?.wakeWriters())
+    return slot
   }
 
   private wakeWriters(): void {
@@ -593,10 +705,13 @@ export class TcpSocket extends SocketBase {
     const host = h.right
     this.kind = "client"
     this.connectAttempted = true
+    const policy = this.timeoutPolicy
     if (host._tag === "Unix") {
       this.family = "unix"
       this.unixPeer = host.path
-      return this.connectWithin({ path: Address.unixPath(host) }, host.path, Timeout.budget(this.timeoutPolicy, Duration.zero))
+      const target = { path: Address.unixPath(host) }
+      if (Timeout.isInfinite(policy)) return this.connectTo(target, host.path, false)
+      return Effect.clockWith((clock) => this.connectWithin(target, host.path, Timeout.budget(policy, Duration.zero), Wait.isLiveClock(clock)))
     }
     const p = Address.parsePort(portInput, "connect")
     if (Either.isLeft(p)) return Effect.fail(p.left)
@@ -604,17 +719,31 @@ export class TcpSocket extends SocketBase {
     if (host._tag === "Any") return Effect.fail(new NetError.InvalidArgument({ operation: "connect", detail: "cannot connect to \"*\"; give an address" }))
     const local = this.localBinding(options)
     if (Either.isLeft(local)) return Effect.fail(local.left)
-    return Effect.flatMap(Timeout.startFor(this.timeoutPolicy), (startedAt) =>
-      Effect.flatMap(Address.resolve(host, this.family, "connect"), (addresses) =>
+    const target = (a: { readonly family: "inet" | "inet6"; readonly address: string }): ConnectTarget => {
+      const t: ConnectTarget = { host: a.address, port, family: a.family === "inet6" ? 6 : 4 }
+      if (local.right.localAddress !== undefined) t.localAddress = local.right.localAddress
+      if (local.right.localPort !== undefined) t.localPort = local.right.localPort
+      return t
+    }
+    if (Timeout.isInfinite(policy)) {
+      // A numeric address needs no resolver (and no Effect around it).
+      if (host._tag === "Ip" && (this.family === "unspec" || this.family === host.family)) {
+        return this.connectTo(target(host), Address.format(host.address, port), false, undefined, host.family)
+      }
+      return Effect.flatMap(Address.resolve(host, this.family, "connect"), (addresses) =>
+        Address.firstSuccess("connect", addresses, (a) => this.connectTo(target(a), Address.format(a.address, port), false, undefined, a.family)))
+    }
+    // Each attempt gets what the policy leaves of the call (LuaSocket's block/total budget).
+    return Effect.clockWith((clock) => {
+      const startedAt = clock.unsafeCurrentTimeMillis()
+      const live = Wait.isLiveClock(clock)
+      return Effect.flatMap(Address.resolve(host, this.family, "connect"), (addresses) =>
         Address.firstSuccess("connect", addresses, (a) =>
-          Effect.flatMap(Timeout.remaining(this.timeoutPolicy, startedAt), (limit) =>
-            this.connectWithin({ host: a.address, port, family: a.family === "inet6" ? 6 : 4, ...local.right }, Address.format(a.address, port), limit)
-          ).pipe(Effect.tap(() => {
-            if (this.family === "unspec") this.family = a.family
-          }))
-        )
-      )
-    )
+          Effect.suspend(() => {
+            const limit = Timeout.budget(policy, Duration.millis(Math.max(0, clock.unsafeCurrentTimeMillis() - startedAt)))
+            return this.connectWithin(target(a), Address.format(a.address, port), limit, live, a.family)
+          })))
+    })
   }
 
   private localBinding(options: ConnectOptions): Either.Either<{ localAddress?: string; localPort?: number }, NetError.NetError> {
@@ -640,14 +769,17 @@ export class TcpSocket extends SocketBase {
   /**
    * One connect attempt within `limit`. On timeout the attempt is not aborted: it goes on
    * in the background (`inflight`) and a later `connect` finishes it, as LuaSocket's
-   * non-blocking connect; interruption for any other reason aborts it.
+   * non-blocking connect; interruption for any other reason aborts it. Under the live
+   * clock the attempt's own timer parks it; under another clock (TestClock) the attempt
+   * races the clock's sleep and the race's interruption parks it.
    */
-  private connectWithin(options: ConnectTarget, display: string, limit: Duration.Duration): Effect.Effect<void, NetError.NetError> {
-    const timeout = () => new NetError.Timeout({ operation: "connect", address: display })
+  private connectWithin(options: ConnectTarget, display: string, limit: Duration.Duration, liveClock: boolean, family?: "inet" | "inet6"): Effect.Effect<void, NetError.NetError> {
     if (Duration.isZero(limit)) return this.connectTo(options, display, true)
-    return Timeout.within(this.connectTo(options, display, false), limit, () => {
+    if (!Duration.isFinite(limit)) return this.connectTo(options, display, false, undefined, family)
+    if (liveClock) return this.connectTo(options, display, false, Wait.timerMillis(limit), family)
+    return Timeout.within(this.connectTo(options, display, false, undefined, family), limit, () => {
       this.parkOnInterrupt = true
-      return timeout()
+      return new NetError.Timeout({ operation: "connect", address: display })
     }).pipe(Effect.ensuring(Effect.sync(() => {
       this.parkOnInterrupt = false
     })))
@@ -694,35 +826,67 @@ export class TcpSocket extends SocketBase {
       return Effect.void
     }
     if (inflight.state !== "pending") return Effect.suspend(done)
-    const wait = this.inflightWaiters.wait(() => inflight.state !== "pending" || this.closed)
-    return Effect.flatMap(
-      Timeout.within(wait, Timeout.budget(this.timeoutPolicy, Duration.zero), () => new NetError.Timeout({ operation: "connect", address: inflight.display })),
-      () => (inflight.state === "pending" ? this.finishInflight() : done())
-    )
+    return Wait.loop<void, NetError.NetError>(this.timeoutPolicy, {
+      signal: this.inflightWaiters,
+      ready: () => inflight.state !== "pending" || this.closed,
+      step: () => {
+        if (inflight.state !== "pending") return done()
+        // closed meanwhile (close destroyed the attempt)
+        return this.closed ? Effect.fail(new NetError.Closed({ operation: "connect", address: inflight.display })) : undefined
+      },
+      onTimeout: () => new NetError.Timeout({ operation: "connect", address: inflight.display })
+    })
   }
 
-  private connectTo(options: ConnectTarget, display: string, parkAtOnce: boolean): Effect.Effect<void, NetError.NetError> {
-    return Effect.async<void, NetError.NetError>((resume) => {
+  /**
+   * Starts one connect and waits for its outcome. `parkAtOnce` (timeout 0): the connect goes
+   * on in the background and this call fails Timeout now. `millis`: after that long the
+   * attempt is parked likewise (its timer). `family`: what a socket of family `unspec`
+   * becomes when connected. Interruption aborts the attempt (or parks it, for a race's timeout).
+   */
+  private connectTo(options: ConnectTarget, display: string, parkAtOnce: boolean, millis?: number, family?: "inet" | "inet6"): Effect.Effect<void, NetError.NetError> {
+    return Wait.async<void, NetError.NetError>((resume) => {
       // Node reads straight into the receive buffer: `buffer` gives the region for each read.
       const rb = this.makeReadBuffer(() => sock)
-      const onread = {
-        buffer: () => rb.region(),
-        callback: (n: number, buf: Uint8Array): boolean => {
-          rb.commit(n, buf)
-          return true
+      let sock: net.Socket
+      let slot: Reusable | undefined
+      const reuse = fastPaths.reuseSockets && options.path === undefined
+      const pooled = reuse ? reusables[reusables.length - 1] : undefined
+      if (pooled !== undefined && pooled.writeHighWaterMark === this.writeHighWaterMark) {
+        // a closed client socket, connected again (its flags set before: applied at connect)
+        reusables.pop()
+        slot = pooled
+        slot.rb = rb
+        sock = slot.sock
+        sock.setNoDelay(this.options["tcp-nodelay"])
+        sock.setKeepAlive(this.options.keepalive)
+        sock.connect(options as net.NetConnectOpts)
+      } else {
+        // `options` is this attempt's own object: completed in place (no spread per connect).
+        const connectOptions = options as ConnectTarget & Record<string, unknown>
+        connectOptions.allowHalfOpen = true
+        connectOptions.writableHighWaterMark = this.writeHighWaterMark
+        connectOptions.noDelay = this.options["tcp-nodelay"]
+        connectOptions.keepAlive = this.options.keepalive
+        if (reuse) {
+          slot = TcpSocket.reusable(rb, this.writeHighWaterMark, connectOptions)
+          sock = slot.sock
+        } else {
+          connectOptions.onread = {
+            buffer: () => rb.region(),
+            callback: (n: number, buf: Uint8Array): boolean => {
+              rb.commit(n, buf)
+              return true
+            }
+          }
+          sock = net.connect(connectOptions as unknown as net.NetConnectOpts)
         }
       }
-      const sock: net.Socket = net.connect({
-        ...(options as net.NetConnectOpts),
-        allowHalfOpen: true,
-        onread,
-        writableHighWaterMark: this.writeHighWaterMark,
-        noDelay: this.options["tcp-nodelay"],
-        keepAlive: this.options.keepalive
-      } as unknown as net.NetConnectOpts)
       let settled = false
+      let timer: ReturnType<typeof setTimeout> | undefined
       const onError = (err: Error) => {
         settled = true
+        if (timer !== undefined) clearTimeout(timer)
         sock.destroy()
         const e = NetError.fromCause(err, { operation: "connect", address: display })
         this.lastError = e
@@ -730,39 +894,52 @@ export class TcpSocket extends SocketBase {
       }
       const onConnect = () => {
         settled = true
+        if (timer !== undefined) clearTimeout(timer)
         sock.off("error", onError)
         if (this.closed) {
           sock.destroy()
           resume(Effect.fail(new NetError.Closed({ operation: "connect", address: display })))
           return
         }
-        this.attach(sock, rb)
+        if (family !== undefined && this.family === "unspec") this.family = family
+        this.attach(sock, rb, slot)
         resume(Effect.void)
       }
       sock.once("error", onError)
       sock.once("connect", onConnect)
-      if (parkAtOnce) {
-        // timeout 0: the connect is started and goes on; this call reports "timeout" now
+      /** Stops waiting for the outcome; the attempt goes on in the background unless it must be aborted. */
+      const giveUp = (park: boolean) => {
         settled = true
         sock.off("error", onError)
         sock.off("connect", onConnect)
-        this.park(sock, rb, display)
-        resume(Effect.fail(new NetError.Timeout({ operation: "connect", address: display })))
-        return
-      }
-      return Effect.sync(() => {
-        if (!settled) {
-          sock.off("error", onError)
-          sock.off("connect", onConnect)
-          if (this.parkOnInterrupt && !this.closed) {
-            this.parkOnInterrupt = false
-            this.park(sock, rb, display)
-            return
-          }
+        if (park) {
+          this.park(sock, rb, display)
+        } else {
           sock.on("error", ignore)
           sock.destroy()
         }
-      })
+      }
+      if (parkAtOnce) {
+        // timeout 0: the connect is started and goes on; this call reports "timeout" now
+        giveUp(true)
+        resume(Effect.fail(new NetError.Timeout({ operation: "connect", address: display })))
+        return undefined
+      }
+      if (millis !== undefined) {
+        timer = setTimeout(() => {
+          timer = undefined
+          if (settled) return
+          giveUp(!this.closed)
+          resume(Effect.fail(new NetError.Timeout({ operation: "connect", address: display })))
+        }, millis)
+      }
+      return () => {
+        if (timer !== undefined) clearTimeout(timer)
+        if (settled) return
+        const park = this.parkOnInterrupt && !this.closed
+        if (park) this.parkOnInterrupt = false
+        giveUp(park)
+      }
     })
   }
 
@@ -785,13 +962,13 @@ export class TcpSocket extends SocketBase {
    */
   acceptWith<A, E, R>(use: (client: TcpSocket) => Effect.Effect<A, E, R>): Effect.Effect<A, E | NetError.NetError, R> {
     return Effect.flatMap(this.waitPending(), () =>
-      Effect.acquireUseRelease(Effect.suspend(() => this.takePending()), use, (c) => c.close)
-    ).pipe(
-      Effect.catchIf(
-        (e): e is NetError.Unknown => NetError.isNetError(e) && e._tag === "Unknown" && e.code === "EAGAIN" && e.operation === "accept",
-        () => this.acceptWith(use)
-      )
-    )
+      Effect.uninterruptibleMask((restore) => {
+        const taken = this.takeNow()
+        if (taken instanceof TcpSocket) return useAndClose(restore, taken, use)
+        // another acceptor took the connection first: wait again
+        if (taken._tag === "Unknown" && taken.code === "EAGAIN") return restore(this.acceptWith(use))
+        return Effect.fail(taken)
+      }))
   }
 
   /**
@@ -810,18 +987,24 @@ export class TcpSocket extends SocketBase {
 
   /** Takes a pending connection now, or fails (EAGAIN when none is pending). Caller owns the socket. */
   takePending(): Effect.Effect<TcpSocket, NetError.NetError> {
+    const taken = this.takeNow()
+    return taken instanceof TcpSocket ? Effect.succeed(taken) : Effect.fail(taken)
+  }
+
+  /** `takePending` outside Effect: the new client socket (the caller owns it) or the error. */
+  private takeNow(): TcpSocket | NetError.NetError {
     const wrong = this.requireKind("accept", "server")
-    if (wrong) return Effect.fail(wrong)
+    if (wrong) return wrong
     const sock = this.pending.shift()
     if (sock === undefined) {
-      if (this.serverError !== undefined) return Effect.fail(this.serverError)
-      return Effect.fail(new NetError.Unknown({ operation: "accept", code: "EAGAIN", detail: "no connection is pending" }))
+      if (this.serverError !== undefined) return this.serverError
+      return new NetError.Unknown({ operation: "accept", code: "EAGAIN", detail: "no connection is pending" })
     }
     const client = new TcpSocket({ family: this.family, readHighWaterMark: this.readHighWaterMark, writeHighWaterMark: this.writeHighWaterMark })
     sock.off("error", ignore)
     client.options.keepalive = false
     client.attachAccepted(sock)
-    return Effect.succeed(client)
+    return client
   }
 
   private attachAccepted(sock: net.Socket): void {
@@ -851,22 +1034,18 @@ export class TcpSocket extends SocketBase {
     return Effect.suspend(() => {
       const wrong = this.requireKind("accept", "server")
       if (wrong) return Effect.fail(wrong)
-      const ready = () => this.pending.length > 0 || this.serverError !== undefined || this.closed
-      if (ready()) return Effect.void
-      const wait = this.acceptWaiters.wait(ready)
-      return Effect.flatMap(Timeout.startFor(this.timeoutPolicy), (startedAt) => this.waitLoop(wait, startedAt, "accept", ready))
+      if (this.acceptReady()) return Effect.void
+      return Wait.loop<void, NetError.NetError>(this.timeoutPolicy, {
+        signal: this.acceptWaiters,
+        ready: this.acceptReady,
+        step: () => (this.acceptReady() ? Effect.void : undefined),
+        onTimeout: () => new NetError.Timeout({ operation: "accept" })
+      })
     })
   }
 
-  private waitLoop(wait: Effect.Effect<void>, startedAt: number, operation: string, ready: () => boolean, timeoutError?: () => NetError.NetError): Effect.Effect<void, NetError.NetError> {
-    const loop: Effect.Effect<void, NetError.NetError> = Effect.flatMap(Timeout.remaining(this.timeoutPolicy, startedAt), (limit) =>
-      Effect.flatMap(
-        Timeout.within(wait, limit, timeoutError ?? (() => new NetError.Timeout({ operation }))),
-        () => (ready() ? Effect.void : loop)
-      )
-    )
-    return loop
-  }
+  /** A connection is pending, listening failed, or the server is closed: accept would not wait. */
+  private readonly acceptReady = (): boolean => this.pending.length > 0 || this.serverError !== undefined || this.closed
 
   // ---- client ------------------------------------------------------------------------
 
@@ -936,74 +1115,110 @@ export class TcpSocket extends SocketBase {
    * is queued in the process; beyond that, send waits for the kernel within the timeout).
    */
   send(data: Uint8Array, i = 1, j = -1, policy?: Timeout.TimeoutPolicy): Effect.Effect<number, NetError.NetError> {
-    return Effect.suspend(() => {
-      if (!Number.isFinite(i) || !Number.isFinite(j)) {
-        return Effect.fail(new NetError.InvalidArgument({ operation: "send", detail: `bad index range (${i}, ${j}): expected finite numbers` }))
+    return Effect.suspend(() => this.sendNow(data, i, j, policy))
+  }
+
+  /** The body of `send`, run when the effect runs: a send that one write completes allocates nothing but its result. */
+  private sendNow(data: Uint8Array, i: number, j: number, policy: Timeout.TimeoutPolicy | undefined): Effect.Effect<number, NetError.NetError> {
+    if (!Number.isFinite(i) || !Number.isFinite(j)) {
+      return Effect.fail(new NetError.InvalidArgument({ operation: "send", detail: `bad index range (${i}, ${j}): expected finite numbers` }))
+    }
+    // sendRange, inline (no object per send)
+    const length = data.length
+    let first = Math.trunc(i)
+    let last = Math.trunc(j)
+    if (first < 0) first = length + first + 1
+    if (last < 0) last = length + last + 1
+    if (first < 1) first = 1
+    if (last > length) last = length
+    const sock = this.socket
+    if (this.closed) return Effect.fail(sendError(new NetError.Closed({ operation: "send" }), first - 1))
+    if (sock === undefined) return Effect.fail(sendError(this.notConnected("send"), first - 1))
+    if (this.writeError !== undefined) return Effect.fail(sendError(this.writeError, first - 1))
+    if (sock.destroyed || !sock.writable) return Effect.fail(sendError(new NetError.Closed({ operation: "send", code: "EPIPE" }), first - 1))
+    const total = last - first + 1
+    if (total <= 0) return Effect.succeed(first - 1)
+    // Another send is still handing over its bytes: wait for it to finish, so that the
+    // bytes of concurrent sends never interleave (each send's bytes stay contiguous).
+    if (this.sendBusy) return this.afterCurrentSend(policy ?? this.timeoutPolicy, first, () => this.sendNow(data, i, j, policy))
+    // The second large send of this tick on this socket: cork until the end of the tick,
+    // so that what the following sends hand over leaves in one writev. (Small sends, a
+    // request or a reply, keep their single direct write and pay nothing for this.)
+    if (total >= BATCH_FROM && fastPaths.batchWrites) {
+      const now = currentTick()
+      if (this.lastSendTick !== now) this.lastSendTick = now
+      else if (!sock.writableCorked) {
+        sock.cork()
+        process.nextTick(uncork, sock)
       }
-      const range = sendRange(data.length, i, j)
-      const first = range.i
-      const sock = this.socket
-      const fail = (e: NetError.NetError, sent: number) => Effect.fail(NetError.make(e._tag, { ...e, operation: "send", lastIndex: first - 1 + sent }))
-      if (this.closed) return fail(new NetError.Closed({ operation: "send" }), 0)
-      if (sock === undefined) return fail(this.notConnected("send"), 0)
-      if (this.writeError !== undefined) return fail(this.writeError, 0)
-      if (sock.destroyed || !sock.writable) return fail(new NetError.Closed({ operation: "send", code: "EPIPE" }), 0)
-      const total = range.j - range.i + 1
-      if (total <= 0) return Effect.succeed(first - 1)
-      // Another send is still handing over its bytes: wait for it to finish, so that the
-      // bytes of concurrent sends never interleave (each send's bytes stay contiguous).
-      if (this.sendBusy) return this.afterCurrentSend(policy ?? this.timeoutPolicy, first, () => this.send(data, i, j, policy))
-      let sent = 0
-      const step = (): boolean => {
-        if (fastPaths.directWrite && sock.writableLength === 0 && !sock.connecting && !sock.writableCorked) {
-          const written = this.writeDirect(sock, data, first - 1 + sent, total - sent)
-          sent += written
-          this.sentBytes += written
-          if (sent === total) return true
-          if (this.writeError !== undefined) return false
-        }
-        // Hand Node pieces while its queue is below the high-water mark.
-        while (sent < total && !sock.writableNeedDrain) {
-          const piece = Math.min(total - sent, this.writeHighWaterMark)
-          const from = first - 1 + sent
-          sock.write(from === 0 && piece === data.length ? data : data.subarray(from, from + piece))
-          sent += piece
-          this.sentBytes += piece
-        }
-        return sent === total
+    }
+    // The commonest case: nothing queued and the kernel takes it all in one write(2).
+    if (fastPaths.directWrite && sock.writableLength === 0 && !sock.connecting && !sock.writableCorked) {
+      const written = this.writeDirect(sock, data, first - 1, total)
+      this.sentBytes += written
+      if (written === total) return Effect.succeed(last)
+      return this.sendRest(sock, data, first, total, written, true, policy)
+    }
+    return this.sendRest(sock, data, first, total, 0, false, policy)
+  }
+
+  /**
+   * A send whose bytes from `sentBefore` on are still to be handed over: the rest of a
+   * direct write that did not take everything (then straight to Node's queue), or a send
+   * that found Node's queue in use.
+   */
+  private sendRest(sock: net.Socket, data: Uint8Array, first: number, total: number, sentBefore: number, triedDirect: boolean, policy: Timeout.TimeoutPolicy | undefined): Effect.Effect<number, NetError.NetError> {
+    let sent = sentBefore
+    // right after a direct write that did not take everything the kernel's buffer is full: no second write(2) now
+    let tryDirect = !triedDirect
+    const fail = (e: NetError.NetError) => Effect.fail(sendError(e, first - 1 + sent))
+    const step = (): boolean => {
+      if (this.writeError !== undefined) return false
+      const direct = tryDirect
+      tryDirect = true
+      if (direct && fastPaths.directWrite && sock.writableLength === 0 && !sock.connecting && !sock.writableCorked) {
+        const written = this.writeDirect(sock, data, first - 1 + sent, total - sent)
+        sent += written
+        this.sentBytes += written
+        if (sent === total) return true
+        if (this.writeError !== undefined) return false
       }
-      if (step()) return Effect.succeed(first - 1 + sent)
-      if (this.writeError !== undefined) return fail(this.writeError, sent)
-      const wait = this.writeWaiters.wait(() => !sock.writableNeedDrain || sock.destroyed || this.closed || this.writeError !== undefined)
-      const sendPolicy = policy ?? this.timeoutPolicy
-      const rest = Effect.flatMap(Timeout.startFor(sendPolicy), (startedAt) => {
-        const loop: Effect.Effect<number, NetError.NetError> = Effect.flatMap(Timeout.remaining(sendPolicy, startedAt), (limit) =>
-          Timeout.within(wait, limit, () => new NetError.Timeout({ operation: "send" })).pipe(
-            Effect.matchEffect({
-              onFailure: (e) => fail(e, sent),
-              onSuccess: () => {
-                if (this.closed) return fail(new NetError.Closed({ operation: "send" }), sent)
-                if (this.writeError !== undefined) return fail(this.writeError, sent)
-                if (sock.destroyed) return fail(new NetError.Closed({ operation: "send", code: "EPIPE" }), sent)
-                if (step()) return Effect.succeed(first - 1 + sent)
-                return this.writeError !== undefined ? fail(this.writeError, sent) : loop
-              }
-            })
-          )
-        )
-        return loop
-      })
-      // This send owns the stream until its last byte is handed over (or it fails or is
-      // interrupted); the flag and its release are set up in one uninterruptible step.
-      return Effect.uninterruptibleMask((restore) => {
-        this.sendBusy = true
-        return Effect.ensuring(restore(rest), this.releaseSend)
-      })
+      // Hand Node pieces while its queue is below the high-water mark.
+      while (sent < total && !sock.writableNeedDrain) {
+        const piece = Math.min(total - sent, this.writeHighWaterMark)
+        const from = first - 1 + sent
+        sock.write(from === 0 && piece === data.length ? data : data.subarray(from, from + piece))
+        sent += piece
+        this.sentBytes += piece
+      }
+      return sent === total
+    }
+    if (step()) return Effect.succeed(first - 1 + sent)
+    if (this.writeError !== undefined) return fail(this.writeError)
+    const rest = Wait.loop<number, NetError.NetError>(policy ?? this.timeoutPolicy, {
+      signal: this.writeWaiters,
+      ready: () => !sock.writableNeedDrain || sock.destroyed || this.closed || this.writeError !== undefined,
+      step: () => {
+        if (this.closed) return fail(new NetError.Closed({ operation: "send" }))
+        if (this.writeError !== undefined) return fail(this.writeError)
+        if (sock.destroyed) return fail(new NetError.Closed({ operation: "send", code: "EPIPE" }))
+        if (step()) return Effect.succeed(first - 1 + sent)
+        return this.writeError !== undefined ? fail(this.writeError) : undefined
+      },
+      onTimeout: () => sendError(new NetError.Timeout({ operation: "send" }), first - 1 + sent)
+    })
+    // This send owns the stream until its last byte is handed over (or it fails or is
+    // interrupted); the flag and its release are set up in one uninterruptible step.
+    return Effect.uninterruptibleMask((restore) => {
+      this.sendBusy = true
+      return Effect.ensuring(restore(rest), this.releaseSend)
     })
   }
 
   /** A send is partly handed over and waits to hand over the rest. */
   private sendBusy = false
+  /** The `tick` of the last send (see `fastPaths.batchWrites`). */
+  private lastSendTick = -1
 
   private readonly releaseSend = Effect.sync(() => {
     this.sendBusy = false
@@ -1012,13 +1227,16 @@ export class TcpSocket extends SocketBase {
 
   /** Waits (within `policy`) until no send owns the stream, then runs `retry`. */
   private afterCurrentSend(policy: Timeout.TimeoutPolicy, first: number, retry: () => Effect.Effect<number, NetError.NetError>): Effect.Effect<number, NetError.NetError> {
-    const idle = this.writeWaiters.wait(() => !this.sendBusy || this.closed)
-    return Effect.flatMap(Timeout.startFor(policy), (startedAt) => {
-      const loop: Effect.Effect<void, NetError.NetError> = Effect.flatMap(Timeout.remaining(policy, startedAt), (limit) =>
-        Effect.flatMap(Timeout.within(idle, limit, () => new NetError.Timeout({ operation: "send", lastIndex: first - 1 })), () =>
-          this.sendBusy && !this.closed ? loop : Effect.void))
-      return Effect.flatMap(loop, retry)
-    })
+    const idle = () => !this.sendBusy || this.closed
+    return Effect.flatMap(
+      Wait.loop<void, NetError.NetError>(policy, {
+        signal: this.writeWaiters,
+        ready: idle,
+        step: () => (idle() ? Effect.void : undefined),
+        onTimeout: () => new NetError.Timeout({ operation: "send", lastIndex: first - 1 })
+      }),
+      retry
+    )
   }
 
   /**
@@ -1077,7 +1295,7 @@ export class TcpSocket extends SocketBase {
     this.readBuffer?.close()
     const sock = this.socket
     if (sock !== undefined) {
-      sock.on("error", ignore)
+      // (errors after the close go to attach's listener: nothing is thrown)
       // No reset for unix sockets (resetAndDestroy throws there; SO_LINGER means nothing): close normally.
       if (this.options.linger.on && this.options.linger.timeout === 0 && !sock.destroyed && this.family !== "unix") {
         sock.resetAndDestroy()
@@ -1089,6 +1307,14 @@ export class TcpSocket extends SocketBase {
         sock.resume()
       } else {
         sock.destroy()
+        // Reusable once Node has emitted 'close' (at once if it has already).
+        const slot = this.slot
+        if (slot !== undefined) {
+          this.slot = undefined
+          this.socket = undefined
+          if (slot.closeEmitted) pool(slot)
+          else slot.release = true
+        }
       }
     }
     const server = this.server
@@ -1104,6 +1330,27 @@ export class TcpSocket extends SocketBase {
 }
 
 const ignore = () => {}
+
+/**
+ * Runs `use(socket)` (as interruptible as the caller, through `restore`) and closes the
+ * socket however it ends. Called uninterruptibly, right after the socket was made or taken,
+ * so that nothing can come between and leak it. `acquireUseRelease` with fewer steps.
+ */
+const useAndClose = <A, E, R>(
+  restore: <X, Y, Z>(effect: Effect.Effect<X, Y, Z>) => Effect.Effect<X, Y, Z>,
+  socket: TcpSocket,
+  use: (socket: TcpSocket) => Effect.Effect<A, E, R>
+): Effect.Effect<A, E, R> =>
+  Effect.matchCauseEffect(restore(Effect.suspend(() => use(socket))), {
+    onFailure: (cause) => {
+      socket.closeNow()
+      return Effect.failCause(cause)
+    },
+    onSuccess: (a) => {
+      socket.closeNow()
+      return Effect.succeed(a)
+    }
+  })
 
 /** Ports (and addresses on them) that servers of this process listen on. */
 const listeningPorts = new Map<number, Set<string>>()
@@ -1193,10 +1440,8 @@ export const withConnection = <A, E, R>(
   use: (client: TcpSocket) => Effect.Effect<A, E, R>,
   options: ClientOptions = {}
 ): Effect.Effect<A, E | NetError.NetError, R> =>
-  Effect.acquireUseRelease(
-    Effect.sync(() => new TcpSocket(options)),
-    (s) => Effect.flatMap(connectMaster(s, host, port, options), () => use(s)),
-    (s) => s.close
+  Effect.uninterruptibleMask((restore) =>
+    useAndClose(restore, new TcpSocket(options), (s) => Effect.flatMap(connectMaster(s, host, port, options), () => use(s)))
   )
 
 /**

@@ -24,6 +24,7 @@ import type * as Scope from "effect/Scope"
 import * as Address from "./Address.js"
 import * as NetError from "./NetError.js"
 import { SocketBase } from "./internal/SocketBase.js"
+import * as Wait from "./internal/Wait.js"
 import { WaiterList } from "./internal/Waiters.js"
 import * as Timeout from "./Timeout.js"
 
@@ -852,17 +853,15 @@ export class UdpSocket extends SocketBase {
       if (Either.isLeft(size)) return Effect.fail(size.left)
       const now = this.takeNow(operation, size.right)
       if (now !== undefined) return NetError.isNetError(now) ? Effect.fail(now) : Effect.succeed(now)
-      const policy = policyArg ?? this.timeoutPolicy
-      const ready = () => this.closed || this.pendingError !== undefined || this.queue.length > 0
-      const wait = this.receiveWaiters.wait(ready)
-      return Effect.flatMap(Timeout.startFor(policy), (startedAt) => {
-        const loop: Effect.Effect<Datagram, NetError.NetError> = Effect.flatMap(Timeout.remaining(policy, startedAt), (limit) =>
-          Effect.flatMap(Timeout.within(wait, limit, () => new NetError.Timeout({ operation, transport })), () => {
-            const r = this.takeNow(operation, size.right)
-            if (r === undefined) return loop
-            return NetError.isNetError(r) ? Effect.fail(r) : Effect.succeed(r)
-          }))
-        return loop
+      return Wait.loop<Datagram, NetError.NetError>(policyArg ?? this.timeoutPolicy, {
+        signal: this.receiveWaiters,
+        ready: () => this.closed || this.pendingError !== undefined || this.queue.length > 0,
+        step: () => {
+          const r = this.takeNow(operation, size.right)
+          if (r === undefined) return undefined
+          return NetError.isNetError(r) ? Effect.fail(r) : Effect.succeed(r)
+        },
+        onTimeout: () => new NetError.Timeout({ operation, transport })
       })
     })
   }

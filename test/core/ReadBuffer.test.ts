@@ -760,3 +760,102 @@ describe("ReadBuffer timeouts and interruption", () => {
       expect(yield* buffer.waitReadable(Duration.zero)).toBe(true)
     }))
 })
+
+describe("ReadBuffer waits and reads (costs)", () => {
+  /** Node timers alive now (a finite wait under the live clock is one `setTimeout`). */
+  const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length
+  /** Fibers waiting on the buffer now. */
+  const waitersOf = (buffer: ReadBuffer) => (buffer as unknown as { readonly waiters: { readonly length: number } }).waiters.length
+
+  it.live("a finite wait under the live clock is one timer, cleared when data comes, when it times out and when it is interrupted", () =>
+    Effect.gen(function*() {
+      // Other timers of the test runner may come and go: a wait adds exactly one while it
+      // waits, and none is left once it has ended.
+      const policy = Timeout.make({ block: "1 hour" })
+      // data arrives: the receive completes and its timer is gone
+      {
+        const { buffer } = makeBuffer()
+        const before = timers()
+        const fiber = yield* Effect.fork(buffer.receive(line, undefined, policy))
+        for (let k = 0; k < 100 && waitersOf(buffer) === 0; k++) yield* Effect.yieldNow()
+        expect([waitersOf(buffer), timers() - before]).toStrictEqual([1, 1])
+        buffer.push(bytes("ok\n"))
+        expect(text(yield* Fiber.join(fiber))).toBe("ok")
+        expect(waitersOf(buffer)).toBe(0)
+        expect(timers()).toBeLessThanOrEqual(before)
+      }
+      // interrupted: waiter and timer gone, the bytes it had taken put back
+      {
+        const { buffer } = makeBuffer(4)
+        const before = timers()
+        const fiber = yield* Effect.fork(buffer.receive(line, undefined, policy))
+        for (let k = 0; k < 100 && waitersOf(buffer) === 0; k++) yield* Effect.yieldNow()
+        buffer.push(bytes("abcdef")) // above the high-water mark: the waiting receive takes it
+        for (let k = 0; k < 100 && buffer.length > 0; k++) yield* Effect.yieldNow()
+        expect(buffer.length).toBe(0)
+        yield* Fiber.interrupt(fiber)
+        expect(waitersOf(buffer)).toBe(0)
+        expect(timers()).toBeLessThanOrEqual(before)
+        buffer.push(bytes("g\n"))
+        expect(text(yield* buffer.receive(line))).toBe("abcdefg")
+      }
+      // timed out: the typed error with the partial, nothing left behind
+      {
+        const { buffer } = makeBuffer()
+        const before = timers()
+        buffer.push(bytes("par"))
+        const exit = yield* Effect.exit(buffer.receive(line, bytes(">"), Timeout.make({ block: "20 millis" })))
+        expect(showExit(exit)).toStrictEqual({ fail: "Timeout", code: undefined, partial: hex(bytes(">par")) })
+        expect(waitersOf(buffer)).toBe(0)
+        expect(timers()).toBeLessThanOrEqual(before)
+      }
+      // total limit over several waits: each wait gets what is left, the call fails at the total
+      {
+        const { buffer } = makeBuffer()
+        const before = timers()
+        const started = Date.now()
+        const fiber = yield* Effect.fork(buffer.receive(line, undefined, Timeout.make({ block: "1 hour", total: "60 millis" })))
+        for (let k = 0; k < 5; k++) {
+          yield* Effect.sleep("10 millis")
+          buffer.push(bytes("x"))
+        }
+        const exit = yield* Fiber.await(fiber)
+        expect(showExit(exit)).toStrictEqual({ fail: "Timeout", code: undefined, partial: hex(bytes("xxxxx")) })
+        expect(Date.now() - started).toBeGreaterThanOrEqual(55)
+        expect(timers()).toBeLessThanOrEqual(before)
+      }
+    }))
+
+  it("a connection reading in bulk reads in place; small reads keep going through the shared scratch buffer", () => {
+    const small = makeBuffer().buffer
+    const scratch = small.region()
+    for (let k = 0; k < 20; k++) {
+      const region = small.region()
+      expect(region.buffer).toBe(scratch.buffer) // the shared scratch: no storage of its own to read into
+      region.set(bytes("line\n"))
+      small.commit(5, region)
+      expect(text(Effect.runSync(small.receive(line)))).toBe("line")
+    }
+    // one large read through the scratch buffer: from then on the buffer reads in place
+    const bulk = makeBuffer(1 << 30).buffer
+    const data = Buffer.alloc(200_000)
+    for (let i = 0; i < data.length; i++) data[i] = (i * 7) & 0xff
+    let offset = 0
+    const first = bulk.region()
+    first.set(data.subarray(0, 20_000))
+    bulk.commit(20_000, first)
+    offset = 20_000
+    const target = new Uint8Array(65536)
+    const received: Array<Uint8Array> = [Uint8Array.from(target.subarray(0, Effect.runSync(bulk.receiveInto(target))))]
+    while (offset < data.length) {
+      const region = bulk.region()
+      expect(region.buffer).not.toBe(scratch.buffer)
+      const n = Math.min(region.length, data.length - offset)
+      region.set(data.subarray(offset, offset + n))
+      bulk.commit(n, region)
+      offset += n
+      received.push(Uint8Array.from(target.subarray(0, Effect.runSync(bulk.receiveInto(target)))))
+    }
+    expect(Buffer.concat(received).equals(data)).toBe(true)
+  })
+})

@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Effect, Either, Exit, Fiber, Schedule } from "effect"
+import { spawn } from "node:child_process"
 import { randomBytes } from "node:crypto"
 import * as fs from "node:fs"
 import * as net from "node:net"
@@ -61,7 +62,7 @@ interface Transport {
   readonly host: () => string
   readonly available: boolean
   readonly skipReason?: string
-  /** Run with Tcp.fastPaths off (accepted sockets read through 'data' events, no direct write(2)). */
+  /** Run with Tcp.fastPaths off (accepted sockets read through 'data' events, no direct write(2), no write batching, no reuse of Node sockets). */
   readonly fastPathsOff?: boolean
 }
 
@@ -125,6 +126,8 @@ for (const t of transports) {
       beforeAll(() => {
         Tcp.fastPaths.acceptedOnread = false
         Tcp.fastPaths.directWrite = false
+        Tcp.fastPaths.batchWrites = false
+        Tcp.fastPaths.reuseSockets = false
       })
       afterAll(() => {
         Object.assign(Tcp.fastPaths, saved)
@@ -551,6 +554,24 @@ for (const t of transports) {
         const extra = yield* failure(conn.receive(RB.available()))
         expect(extra._tag).toBe("Timeout")
         expect(extra.partial?.length).toBe(0)
+      }))
+
+    it.scopedLive("back-to-back bulk sends in one tick leave together (corked until the end of the tick), intact and in order with small sends between", () =>
+      Effect.gen(function*() {
+        const { client, conn } = yield* setup(t)
+        const node = (client as unknown as { readonly socket: net.Socket }).socket
+        const chunk = (seed: number, n: number) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff)
+        const parts = [chunk(1, 65536), chunk(2, 65536), bytes("small"), chunk(3, 5000), chunk(4, 100_000)]
+        // all in one fiber run, hence in one tick
+        expect(yield* client.send(parts[0]!)).toBe(65536) // the first: a direct write
+        expect(yield* client.send(parts[1]!)).toBe(65536) // the second large one corks the stream
+        expect(node.writableCorked).toBe(t.fastPathsOff === true ? 0 : 1)
+        for (const p of parts.slice(2)) expect(yield* client.send(p)).toBe(p.length)
+        const total = parts.reduce((n, p) => n + p.length, 0)
+        const got = yield* conn.receive(RB.exactly(total))
+        expect(Buffer.from(got).equals(Buffer.concat(parts))).toBe(true)
+        expect(node.writableCorked).toBe(0) // uncorked at the end of the tick
+        expect(client.getStats().sent).toBe(total)
       }))
 
     it.scopedLive("send after close fails Closed with lastIndex = i - 1", () =>
@@ -1387,6 +1408,78 @@ describe("TcpSocket: concurrent sends", () => {
     }), 30_000)
 })
 
+describe("TcpSocket: reuse of closed clients' Node sockets (fastPaths.reuseSockets)", () => {
+  const nodeSocket = (c: Tcp.TcpSocket) => (c as unknown as { readonly socket: net.Socket | undefined }).socket
+  for (const reuse of [true, false]) {
+    it.scopedLive(`${reuse ? "on" : "off"}: sequential clients ${reuse ? "share one Node socket" : "each get a new Node socket"}; every exchange is intact, options apply per client`, () =>
+      Effect.gen(function*() {
+        const saved = Tcp.fastPaths.reuseSockets
+        yield* Effect.addFinalizer(() => Effect.sync(() => (Tcp.fastPaths.reuseSockets = saved)))
+        Tcp.fastPaths.reuseSockets = reuse
+        const server = yield* Tcp.listen("127.0.0.1", 0)
+        const seen: Array<net.Socket> = []
+        for (let i = 0; i < 6; i++) {
+          const { client, conn } = yield* ownPair(server)
+          const sock = nodeSocket(client)!
+          seen.push(sock)
+          // alternate options: what one client set must not carry over to the next
+          if (i % 2 === 0) yield* client.setOption("tcp-nodelay", true)
+          expect(yield* client.getOption("tcp-nodelay")).toBe(i % 2 === 0)
+          yield* client.send(bytes(`ping ${i}\n`))
+          expect(text(yield* conn.receive(RB.line))).toBe(`ping ${i}`)
+          yield* conn.send(bytes(`pong ${i}\n`))
+          expect(text(yield* client.receive(RB.line))).toBe(`pong ${i}`)
+          if (i === 3) {
+            // a half-close, then the close: still a clean end
+            yield* client.shutdown("send")
+            expect((yield* failure(conn.receive(RB.line)))._tag).toBe("Closed")
+          }
+          yield* client.close
+          yield* conn.close
+          expect(client.getFd()).toBe(-1)
+          yield* waitUntil("the Node socket to close", () => sock.destroyed && (sock as unknown as { _handle: unknown })._handle === null)
+          yield* Effect.sleep("5 millis") // its 'close' event
+        }
+        const distinct = new Set(seen).size
+        if (reuse) expect(distinct).toBeLessThan(seen.length)
+        else expect(distinct).toBe(seen.length)
+      }))
+  }
+
+  it.scopedLive("a socket that ended badly (reset, or closed with unsent data) is not reused", () =>
+    Effect.gen(function*() {
+      const saved = Tcp.fastPaths.reuseSockets
+      yield* Effect.addFinalizer(() => Effect.sync(() => (Tcp.fastPaths.reuseSockets = saved)))
+      Tcp.fastPaths.reuseSockets = true
+      const server = yield* Tcp.listen("127.0.0.1", 0)
+      // reset by the peer
+      const a = yield* ownPair(server)
+      const aSock = nodeSocket(a.client)!
+      yield* a.conn.setOption("linger", { on: true, timeout: 0 })
+      yield* a.conn.close
+      expect((yield* failure(a.client.receive(RB.line))).code).toBe("ECONNRESET")
+      yield* a.client.close
+      yield* Effect.sleep("20 millis")
+      // closed while backpressured (the peer does not read): flushed in the background
+      const b = yield* ownPair(server, { writeHighWaterMark: 16 * 1024 })
+      const bSock = nodeSocket(b.client)!
+      yield* b.client.setTimeout(0.1)
+      yield* failure(b.client.send(Buffer.alloc(8 * 1024 * 1024)))
+      yield* b.client.close
+      yield* b.conn.close
+      yield* Effect.sleep("20 millis")
+      for (let i = 0; i < 4; i++) {
+        const c = yield* ownPair(server)
+        const s = nodeSocket(c.client)!
+        expect(s === aSock || s === bSock).toBe(false)
+        yield* c.client.send(bytes("ok\n"))
+        expect(text(yield* c.conn.receive(RB.line))).toBe("ok")
+        yield* c.client.close
+        yield* c.conn.close
+      }
+    }))
+})
+
 describe("TcpSocket: LuaSocket's non-blocking connect", () => {
   it.scopedLive("timeout 0: connect reports timeout, goes on, becomes writable; connect again succeeds once, then AlreadyConnected", () =>
     Effect.gen(function*() {
@@ -1416,6 +1509,66 @@ describe("TcpSocket: LuaSocket's non-blocking connect", () => {
       expect((yield* Effect.flip(c.connect(host, port)))._tag).toBe("ConnectionRefused")
       expect(yield* c.getOption("error")).toBeUndefined()
     }))
+
+  /**
+   * A peer whose accept queue is full, so that a connect hangs (Linux drops the SYN and the
+   * client retransmits it): a child process listens with backlog 1 and blocks its event loop
+   * for `blockMs`, two raw connections fill the queue. Connects made then complete a second
+   * or two later, after the child accepts again.
+   */
+  const stalledPeer = (blockMs: number) =>
+    Effect.gen(function*() {
+      const child = yield* Effect.acquireRelease(
+        Effect.sync(() =>
+          spawn(process.execPath, ["-e", `
+            const s = require("net").createServer(() => {})
+            s.listen({ port: 0, host: "127.0.0.1", backlog: 1 }, () => {
+              process.stdout.write(s.address().port + "\\n")
+              setTimeout(() => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ${blockMs}), 50)
+            })`], { stdio: ["ignore", "pipe", "inherit"] })
+        ),
+        (c) => Effect.sync(() => c.kill())
+      )
+      const port = yield* Effect.async<number>((resume) => {
+        child.stdout!.once("data", (d) => resume(Effect.succeed(Number(String(d).trim()))))
+      })
+      yield* Effect.sleep("150 millis") // the child's loop is blocked now
+      yield* rawConnect("127.0.0.1", port)
+      yield* rawConnect("127.0.0.1", port)
+      return port
+    })
+
+  it.scopedLive("a finite connect timeout (a timer under the live clock): Timeout at the budget, the connect goes on; interrupted, it is aborted; no timer left", () =>
+    Effect.gen(function*() {
+      const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length
+      const port = yield* stalledPeer(1500)
+      const c = yield* Tcp.master()
+      yield* c.setTimeout(0.1)
+      const before = timers()
+      const started = Date.now()
+      expect((yield* Effect.flip(c.connect("127.0.0.1", port)))._tag).toBe("Timeout")
+      const took = Date.now() - started
+      expect(took).toBeGreaterThanOrEqual(90)
+      expect(took).toBeLessThan(1000)
+      expect(timers()).toBeLessThanOrEqual(before)
+      expect(c.writable).toBe(false)
+      // the attempt went on in the background: once the peer accepts, connect reports it once
+      yield* waitUntil("the background connect to complete", () => c.writable, 10_000)
+      yield* c.connect("127.0.0.1", port)
+      expect((yield* Effect.flip(c.connect("127.0.0.1", port)))._tag).toBe("AlreadyConnected")
+      // a pending connect with a finite timeout, interrupted: aborted, its timer cleared
+      const port2 = yield* stalledPeer(1500)
+      const d = yield* Tcp.master()
+      yield* d.setTimeout(5)
+      const before2 = timers()
+      const fiber = yield* Effect.fork(d.connect("127.0.0.1", port2))
+      yield* Effect.sleep("50 millis")
+      expect(timers()).toBeGreaterThanOrEqual(before2 + 1)
+      yield* Fiber.interrupt(fiber)
+      expect(timers()).toBeLessThanOrEqual(before2)
+      expect(d.writable).toBe(false)
+      expect(d.getFd()).toBe(-1)
+    }), 20_000)
 
   it.scopedLive("closing a socket with a connect in flight releases it", () =>
     Effect.gen(function*() {

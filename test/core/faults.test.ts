@@ -186,6 +186,8 @@ describe("faults", () => {
         // the accepted socket reads through Node's onread buffer, or through 'data' events
         Tcp.fastPaths.acceptedOnread = fast
         Tcp.fastPaths.directWrite = fast
+        Tcp.fastPaths.batchWrites = fast
+        Tcp.fastPaths.reuseSockets = fast
         for (const [name, receive, expected] of receivers) {
           const what = `${name} against ${peerKind}${fast ? "" : " (fast paths off)"}`
           let reset: Effect.Effect<void>

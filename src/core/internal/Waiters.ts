@@ -1,12 +1,12 @@
 /**
- * Fibers waiting for a socket event (data, a connection, drain), the one mechanism
- * behind every wait of the core's sockets.
+ * Fibers waiting for a socket event (data, a connection, drain): the `Signal` behind
+ * every wait of the core's sockets (see `Wait.loop`).
  *
  * @internal
  */
-import * as Effect from "effect/Effect"
+import type { Signal } from "./Wait.js"
 
-export class WaiterList {
+export class WaiterList implements Signal {
   private list: Array<() => void> = []
 
   /** How many fibers wait now. */
@@ -14,31 +14,34 @@ export class WaiterList {
     return this.list.length
   }
 
-  /**
-   * Waits until `ready()`, woken by `wakeAll`. Checks `ready` at registration, so an
-   * event between the caller's check and the wait is not lost; interruption removes
-   * the waiter, so nothing is left behind.
-   */
-  wait(ready: () => boolean): Effect.Effect<void> {
-    return Effect.async<void>((resume) => {
-      if (ready()) {
-        resume(Effect.void)
-        return
-      }
-      const w = () => resume(Effect.void)
-      this.list.push(w)
-      return Effect.sync(() => {
-        const i = this.list.indexOf(w)
-        if (i !== -1) this.list.splice(i, 1)
-      })
-    })
+  /** Registers `listener` for the next `wakeAll` (which drops it). */
+  add(listener: () => void): void {
+    this.list.push(listener)
   }
 
-  /** Wakes every waiting fiber (each re-checks what it waits for). */
+  /** Removes `listener` if it is registered. */
+  remove(listener: () => void): void {
+    const list = this.list
+    if (list.length === 1) {
+      if (list[0] === listener) list.length = 0
+      return
+    }
+    const i = list.indexOf(listener)
+    if (i !== -1) list.splice(i, 1)
+  }
+
+  /** Wakes every waiting fiber (each re-checks what it waits for), in registration order. */
   wakeAll(): void {
-    if (this.list.length === 0) return
-    const ws = this.list
+    const list = this.list
+    const n = list.length
+    if (n === 0) return
+    if (n === 1) {
+      const w = list[0]!
+      list.length = 0
+      w()
+      return
+    }
     this.list = []
-    for (const w of ws) w()
+    for (const w of list) w()
   }
 }
