@@ -15,7 +15,8 @@
  */
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import { Closed, LineTooLong, type NetError, Timeout as TimeoutError, withPartial } from "./NetError.js"
+import { Closed, InvalidArgument, LineTooLong, type NetError, Timeout as TimeoutError, withPartial } from "./NetError.js"
+import { describe } from "./internal/describe.js"
 import type { Readiness } from "./internal/Readiness.js"
 import { WaiterList } from "./internal/Waiters.js"
 import * as Wait from "./internal/Wait.js"
@@ -46,6 +47,49 @@ export const exactly = (count: number): Pattern => ({ _tag: "Exactly", count })
 export const available = (max?: number): Pattern => ({ _tag: "Available", max })
 /** @since 0.1.0 */
 export const lineMax = (maxLength: number): Pattern => ({ _tag: "Line", maxLength })
+
+const isCount = (n: unknown): boolean => typeof n === "number" && Number.isSafeInteger(n) && n >= 0
+
+/** What is wrong with a pattern, or undefined when it is one. */
+const patternProblem = (p: unknown): string | undefined => {
+  if (p === line || p === all) return undefined
+  if (typeof p !== "object" || p === null) return `bad receive pattern ${describe(p)}: expected line, all, exactly(n), lineMax(n) or available(max?)`
+  const q = p as Record<string, unknown>
+  switch (q._tag) {
+    case "All":
+      return undefined
+    case "Line":
+      return q.maxLength === undefined || isCount(q.maxLength) ? undefined : `bad receive pattern lineMax(${describe(q.maxLength)}): the maximum length must be an integer >= 0`
+    case "Exactly":
+      return isCount(q.count) ? undefined : `bad receive pattern exactly(${describe(q.count)}): the count must be an integer >= 0`
+    case "Available":
+      return q.max === undefined || isCount(q.max) ? undefined : `bad receive pattern available(${describe(q.max)}): max must be an integer >= 0`
+    default:
+      return `bad receive pattern with _tag ${describe(q._tag)}: expected line, all, exactly(n), lineMax(n) or available(max?)`
+  }
+}
+
+/**
+ * The typed error for receive arguments outside their contract (a pattern that is not one of
+ * this module's, a count that is not an integer >= 0, a prefix that is not a Uint8Array), or
+ * undefined when they are fine.
+ *
+ * @internal
+ */
+export const checkReceive = (pattern: unknown, prefix: unknown, operation = "receive"): InvalidArgument | undefined => {
+  const problem = patternProblem(pattern)
+  if (problem !== undefined) return new InvalidArgument({ operation, detail: problem })
+  if (prefix !== undefined && !(prefix instanceof Uint8Array)) return new InvalidArgument({ operation, detail: `bad prefix ${describe(prefix)}: expected a Uint8Array` })
+  return undefined
+}
+
+/**
+ * The typed error for a byte argument (`name`) that is not a Uint8Array, or undefined.
+ *
+ * @internal
+ */
+export const checkBytes = (u: unknown, name: string, operation: string): InvalidArgument | undefined =>
+  u instanceof Uint8Array ? undefined : new InvalidArgument({ operation, detail: `bad ${name} ${describe(u)}: expected a Uint8Array` })
 
 /** The transport's flow control, driven by the buffer. @since 0.1.0 */
 export interface FlowControl {
@@ -566,7 +610,10 @@ export class ReadBuffer {
    * typed error carrying `partial` (prefix included).
    */
   receive(pattern: Pattern, prefix: Uint8Array = EMPTY, policy: Timeout.TimeoutPolicy = Timeout.infinite): Effect.Effect<Uint8Array, NetError> {
-    return Effect.suspend(() => this.receiveNow(pattern, prefix, policy))
+    return Effect.suspend(() => {
+      const bad = Timeout.checkPolicy(policy, "receive")
+      return bad !== undefined ? Effect.fail(bad) : this.receiveNow(pattern, prefix, policy)
+    })
   }
 
   /**
@@ -575,6 +622,8 @@ export class ReadBuffer {
    * cache `Effect.suspend(() => receiveNow(...))` save an allocation per call.
    */
   receiveNow(pattern: Pattern, prefix: Uint8Array, policy: Timeout.TimeoutPolicy): Effect.Effect<Uint8Array, NetError> {
+    const bad = checkReceive(pattern, prefix)
+    if (bad !== undefined) return Effect.fail(bad)
     const line = this.bufferedLine(pattern, prefix)
     if (line !== undefined) return Effect.succeed(line)
     const call = new WaitingCall(this, pattern, prefix, this.events)
@@ -631,6 +680,8 @@ export class ReadBuffer {
    * want LuaSocket's speed on buffered data without an Effect per call.
    */
   poll(pattern: Pattern, prefix: Uint8Array = EMPTY): Uint8Array | NetError | undefined {
+    const bad = checkReceive(pattern, prefix)
+    if (bad !== undefined) return bad
     const line = this.bufferedLine(pattern, prefix)
     if (line !== undefined) return line
     const call: Call = { pattern, prefix, acc: [], accLength: 0, scanned: 0, taken: 0, seen: this.events }
@@ -649,6 +700,7 @@ export class ReadBuffer {
    * and gives back what it did not use with `unshift`.
    */
   takeLines(maxBytes: number): Uint8Array {
+    if (typeof maxBytes !== "number") return EMPTY // not a number: takes nothing
     const limit = Math.min(this.end, this.start + Math.max(1, maxBytes))
     const lf = this.storage.subarray(this.start, limit).lastIndexOf(LF)
     if (lf === -1) return EMPTY
@@ -658,8 +710,13 @@ export class ReadBuffer {
     return block
   }
 
-  /** Puts `data` back in front of what is buffered (it will be received first). */
+  /**
+   * Puts `data` back in front of what is buffered (it will be received first). Throws an
+   * `InvalidArgument` (a programmer error) when `data` is not a Uint8Array.
+   */
   unshift(data: Uint8Array): void {
+    const bad = checkBytes(data, "data", "unshift")
+    if (bad !== undefined) throw bad
     if (data.length === 0) return
     this.unread({ pattern: { _tag: "All" }, prefix: EMPTY, acc: [data], accLength: data.length, scanned: 0, taken: 0, seen: this.events })
   }
@@ -688,6 +745,8 @@ export class ReadBuffer {
    */
   receiveInto(target: Uint8Array, policy: Timeout.TimeoutPolicy = Timeout.infinite): Effect.Effect<number, NetError> {
     return Effect.suspend(() => {
+      const bad = checkBytes(target, "target", "receive") ?? Timeout.checkPolicy(policy, "receive")
+      if (bad !== undefined) return Effect.fail(bad)
       const now = this.pollInto(target)
       if (now !== undefined) return typeof now === "number" ? Effect.succeed(now) : Effect.fail(now)
       const since = { seen: this.events }

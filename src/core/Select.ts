@@ -15,6 +15,7 @@
  */
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import { describe } from "./internal/describe.js"
 import * as Wait from "./internal/Wait.js"
 import * as NetError from "./NetError.js"
 import * as Timeout from "./Timeout.js"
@@ -63,6 +64,36 @@ export const limitOf = (timeout: SelectTimeout): Duration.Duration =>
   Duration.isDuration(timeout) ? timeout : Timeout.fromSeconds(timeout)
 
 const timeoutError = (): NetError.NetError => new NetError.Timeout({ operation: "select" })
+
+/** A value with what select uses of a socket. */
+const isSelectable = (u: unknown): boolean => {
+  if ((typeof u !== "object" && typeof u !== "function") || u === null) return false
+  try {
+    const s = u as Partial<Record<keyof Selectable, unknown>>
+    // the readiness getters are not read here (select reads each once per pass): only present
+    return typeof s.onReady === "function" && "isClosed" in s && "dirty" in s && "readable" in s && "writable" in s
+  } catch {
+    return false // a getter that throws, a revoked proxy
+  }
+}
+
+/** What is wrong with select's `readers` / `writers` (`name`): the InvalidArgument naming it, or undefined. */
+const badList = (name: "readers" | "writers", list: unknown): NetError.NetError | undefined => {
+  if (list === undefined || list === null) return undefined
+  if (!Array.isArray(list)) return new NetError.InvalidArgument({ operation: "select", detail: `bad ${name} ${describe(list)}: expected an array of sockets` })
+  for (let i = 0; i < list.length; i++) {
+    if (!(i in list) || !isSelectable(list[i])) {
+      return new NetError.InvalidArgument({ operation: "select", detail: `bad ${name}: entry ${i} is ${i in list ? describe(list[i]) : "a hole"}, not a selectable socket` })
+    }
+  }
+  return undefined
+}
+
+/** The InvalidArgument for a select timeout that is not seconds, a Duration or undefined. */
+const badTimeout = (timeout: unknown): NetError.NetError | undefined =>
+  timeout === undefined || typeof timeout === "number" || Duration.isDuration(timeout)
+    ? undefined
+    : new NetError.InvalidArgument({ operation: "select", detail: `bad timeout ${describe(timeout)}: expected seconds (a number), a Duration or undefined` })
 
 /** Each item once, in order (the lists are short: only ready sockets). */
 const unique = <A>(items: Array<A>): Array<A> => (items.length < 2 ? items : Array.from(new Set(items)))
@@ -192,6 +223,8 @@ const readyNow = <R extends Selectable, W extends Selectable>(readers: ReadonlyA
  *   watch and no limit it waits forever (interruptible), as LuaSocket blocks.
  * - No limit on the number of sockets. Interrupting a waiting select removes
  *   every listener it registered.
+ * - Readers / writers that are not arrays of selectable sockets (holes included), or a
+ *   timeout that is not seconds, a Duration or undefined, fail `InvalidArgument` naming them.
  *
  * @since 0.1.0
  */
@@ -204,6 +237,8 @@ export const select = <R extends Selectable = never, W extends Selectable = neve
   // falls between the check and the registration, and no registration outlives the call.
   Effect.uninterruptibleMask((restore) =>
     Effect.suspend(() => {
+      const bad = badList("readers", readers) ?? badList("writers", writers) ?? badTimeout(timeout)
+      if (bad !== undefined) return Effect.fail(bad)
       const rs = readers ?? []
       const ws = writers ?? []
       const limit = limitOf(timeout)

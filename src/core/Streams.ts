@@ -28,7 +28,7 @@ import * as NetError from "./NetError.js"
 import * as ReadBuffer from "./ReadBuffer.js"
 import type { Pattern } from "./ReadBuffer.js"
 import type { TcpSocket } from "./Tcp.js"
-import type { TimeoutPolicy } from "./Timeout.js"
+import { checkPolicy, type TimeoutPolicy } from "./Timeout.js"
 
 // ---- the socket a stream needs ------------------------------------------------------------
 
@@ -65,6 +65,7 @@ const badArguments = (operation: string, socket: unknown, options: unknown): Net
   if (options !== undefined && (typeof options !== "object" || options === null || Array.isArray(options))) {
     return new NetError.InvalidArgument({ operation, detail: `bad options ${describe(options)}: expected an object` })
   }
+  if (options !== undefined) return checkPolicy((options as { readonly timeout?: unknown }).timeout, operation, "timeout option")
   return undefined
 }
 

@@ -14,12 +14,13 @@ import * as net from "node:net"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import type * as Schedule from "effect/Schedule"
+import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import * as Address from "./Address.js"
 import * as NetError from "./NetError.js"
 import * as ReadBufferModule from "./ReadBuffer.js"
 import { ReadBuffer, type Pattern } from "./ReadBuffer.js"
+import { describe } from "./internal/describe.js"
 import { SocketBase } from "./internal/SocketBase.js"
 import * as Wait from "./internal/Wait.js"
 import { WaiterList } from "./internal/Waiters.js"
@@ -257,8 +258,10 @@ const sendError = (e: NetError.NetError, lastIndex: number): NetError.NetError =
  * @since 0.1.0
  */
 export const sendRange = (length: number, i = 1, j = -1): { readonly i: number; readonly j: number } => {
-  let start = Math.trunc(i)
-  let end = Math.trunc(j)
+  // what is not a number is taken as its default (no arithmetic on a bigint or a symbol)
+  if (typeof length !== "number") length = 0
+  let start = typeof i === "number" ? Math.trunc(i) : 1
+  let end = typeof j === "number" ? Math.trunc(j) : -1
   if (start < 0) start = length + start + 1
   if (end < 0) end = length + end + 1
   if (start < 1) start = 1
@@ -426,6 +429,8 @@ export class TcpSocket extends SocketBase {
 
   /** Puts bytes back in front of the receive buffer (see `takeLines`). */
   unshift(data: Uint8Array): void {
+    const bad = ReadBufferModule.checkBytes(data, "data", "unshift")
+    if (bad !== undefined) throw bad
     this.readBuffer?.unshift(data)
   }
 
@@ -463,9 +468,10 @@ export class TcpSocket extends SocketBase {
 
   /** `setstats(received, sent, age)`. */
   setStats(received: number, sent: number, age: number): void {
-    this.receivedOffset = received - (this.readBuffer?.received ?? 0)
-    this.sentBytes = sent
-    this.birth = performance.now() - age * 1000
+    // a value that is not a number leaves its counter as it is
+    if (typeof received === "number") this.receivedOffset = received - (this.readBuffer?.received ?? 0)
+    if (typeof sent === "number") this.sentBytes = sent
+    if (typeof age === "number") this.birth = performance.now() - age * 1000
   }
 
   private badFd(operation: string): NetError.NetError {
@@ -514,7 +520,7 @@ export class TcpSocket extends SocketBase {
   setOption(name: string, value: unknown): Effect.Effect<void, NetError.NetError> {
     return Effect.suspend((): Effect.Effect<void, NetError.NetError> => {
       const fail = (detail: string) => Effect.fail(new NetError.InvalidArgument({ operation: "setoption", detail }))
-      if (this.closed) return Effect.fail(new NetError.Closed({ operation: "setoption", detail: `option ${name}` }))
+      if (this.closed) return Effect.fail(new NetError.Closed({ operation: "setoption", detail: `option ${optionName(name)}` }))
       if (unsupportedOptions.includes(name)) return Effect.fail(unsupported(name))
       switch (name) {
         case "keepalive":
@@ -547,7 +553,7 @@ export class TcpSocket extends SocketBase {
           return Effect.void
         }
         default:
-          return fail(`unknown option ${JSON.stringify(name)}`)
+          return fail(`unknown option ${describe(name)}`)
       }
     })
   }
@@ -555,10 +561,10 @@ export class TcpSocket extends SocketBase {
   /** `getoption(name)`: `error` gives the last error's message or undefined. */
   getOption(name: string): Effect.Effect<boolean | Linger | string | undefined, NetError.NetError> {
     return Effect.suspend((): Effect.Effect<boolean | Linger | string | undefined, NetError.NetError> => {
-      if (this.closed) return Effect.fail(new NetError.Closed({ operation: "getoption", detail: `option ${name}` }))
+      if (this.closed) return Effect.fail(new NetError.Closed({ operation: "getoption", detail: `option ${optionName(name)}` }))
       if (name === "ipv6-v6only") return Effect.fail(new NetError.Unsupported({ operation: "getoption", detail: "ipv6-v6only can be set but not read (as in LuaSocket)" }))
       if (unsupportedOptions.includes(name)) return Effect.fail(unsupported(name))
-      if (!readableOptions.has(name)) return Effect.fail(new NetError.InvalidArgument({ operation: "getoption", detail: `unknown option ${JSON.stringify(name)}` }))
+      if (!readableOptions.has(name)) return Effect.fail(new NetError.InvalidArgument({ operation: "getoption", detail: `unknown option ${describe(name)}` }))
       if (name === "error") {
         // SO_ERROR: reading it clears it
         const e = this.lastError
@@ -612,8 +618,10 @@ export class TcpSocket extends SocketBase {
       const wrong = this.requireKind("listen", "master")
       if (wrong) return Effect.fail(wrong)
       if (!Number.isInteger(backlog) || backlog < 0) {
-        return Effect.fail(new NetError.InvalidArgument({ operation: "listen", detail: `bad backlog ${backlog}: expected an integer >= 0` }))
+        return Effect.fail(new NetError.InvalidArgument({ operation: "listen", detail: `bad backlog ${describe(backlog)}: expected an integer >= 0` }))
       }
+      const bad = badOptions("listen", options)
+      if (bad !== undefined) return Effect.fail(bad)
       if (options.maxPending !== undefined) this.maxPending = options.maxPending
       const bound = this.bound ?? { host: { _tag: "Any" } as const, port: 0 }
       const host = bound.host
@@ -688,6 +696,8 @@ export class TcpSocket extends SocketBase {
 
   /** `connect(host, port)`: the master becomes a client, even when the connect fails. */
   connect(host: string, port: number | string, options: ConnectOptions = {}): Effect.Effect<void, NetError.NetError> {
+    const bad = badOptions("connect", options)
+    if (bad !== undefined) return Effect.fail(bad)
     const once = Effect.suspend(() => this.connectOnce(host, port, options))
     if (options.retry === undefined) return once
     return Effect.retry(once, { schedule: options.retry, while: isRetryable })
@@ -752,7 +762,7 @@ export class TcpSocket extends SocketBase {
       const h = Address.parseHost(options.localAddress, "connect")
       if (Either.isLeft(h)) return Either.left(h.left)
       if (h.right._tag === "Ip") out.localAddress = h.right.address
-      else if (h.right._tag !== "Any") return Either.left(new NetError.InvalidArgument({ operation: "connect", detail: `local address must be numeric, got ${JSON.stringify(options.localAddress)}` }))
+      else if (h.right._tag !== "Any") return Either.left(new NetError.InvalidArgument({ operation: "connect", detail: `local address must be numeric, got ${describe(options.localAddress)}` }))
     } else if (this.bound !== undefined && this.bound.host._tag === "Ip") {
       out.localAddress = this.bound.host.address
     }
@@ -1059,6 +1069,10 @@ export class TcpSocket extends SocketBase {
       if (pattern === ReadBufferModule.line) return this.receiveLine
       if (pattern === ReadBufferModule.all) return this.receiveAll
     }
+    if (policy !== undefined) {
+      const bad = Timeout.checkPolicy(policy, "receive")
+      if (bad !== undefined) return Effect.fail(bad)
+    }
     return Effect.suspend(() => this.receiveNow(pattern, prefix ?? EMPTY, policy ?? this.timeoutPolicy))
   }
 
@@ -1071,13 +1085,19 @@ export class TcpSocket extends SocketBase {
    */
   receivePoll(pattern: Pattern, prefix?: Uint8Array): Uint8Array | NetError.NetError | undefined {
     const rb = this.readBuffer
-    if (rb === undefined) return this.closed ? new NetError.Closed({ operation: "receive", partial: prefix ?? EMPTY }) : this.notConnected("receive", prefix)
+    if (rb === undefined) {
+      const bad = ReadBufferModule.checkReceive(pattern, prefix)
+      if (bad !== undefined) return bad
+      return this.closed ? new NetError.Closed({ operation: "receive", partial: prefix ?? EMPTY }) : this.notConnected("receive", prefix)
+    }
     return rb.poll(pattern, prefix)
   }
 
   private receiveNow(pattern: Pattern, prefix: Uint8Array, policy: Timeout.TimeoutPolicy): Effect.Effect<Uint8Array, NetError.NetError> {
     const rb = this.readBuffer
     if (rb === undefined) {
+      const bad = ReadBufferModule.checkReceive(pattern, prefix)
+      if (bad !== undefined) return Effect.fail(bad)
       return Effect.fail(this.closed ? new NetError.Closed({ operation: "receive", partial: prefix }) : this.notConnected("receive", prefix))
     }
     // After close the buffer ends like EOF; what it holds stays receivable (LuaSocket's buffer outlives the fd).
@@ -1097,6 +1117,8 @@ export class TcpSocket extends SocketBase {
    */
   receiveInto(target: Uint8Array, policy?: Timeout.TimeoutPolicy): Effect.Effect<number, NetError.NetError> {
     return Effect.suspend(() => {
+      const bad = ReadBufferModule.checkBytes(target, "target", "receive") ?? Timeout.checkPolicy(policy, "receive")
+      if (bad !== undefined) return Effect.fail(bad)
       const rb = this.readBuffer
       if (rb === undefined) return Effect.fail(this.closed ? new NetError.Closed({ operation: "receive" }) : this.notConnected("receive"))
       return rb.receiveInto(target, policy ?? this.timeoutPolicy)
@@ -1115,13 +1137,17 @@ export class TcpSocket extends SocketBase {
    * is queued in the process; beyond that, send waits for the kernel within the timeout).
    */
   send(data: Uint8Array, i = 1, j = -1, policy?: Timeout.TimeoutPolicy): Effect.Effect<number, NetError.NetError> {
-    return Effect.suspend(() => this.sendNow(data, i, j, policy))
+    return Effect.suspend(() => {
+      const bad = Timeout.checkPolicy(policy, "send")
+      return bad !== undefined ? Effect.fail(bad) : this.sendNow(data, i, j, policy)
+    })
   }
 
   /** The body of `send`, run when the effect runs: a send that one write completes allocates nothing but its result. */
   private sendNow(data: Uint8Array, i: number, j: number, policy: Timeout.TimeoutPolicy | undefined): Effect.Effect<number, NetError.NetError> {
+    if (!(data instanceof Uint8Array)) return Effect.fail(ReadBufferModule.checkBytes(data, "data", "send")!)
     if (!Number.isFinite(i) || !Number.isFinite(j)) {
-      return Effect.fail(new NetError.InvalidArgument({ operation: "send", detail: `bad index range (${i}, ${j}): expected finite numbers` }))
+      return Effect.fail(new NetError.InvalidArgument({ operation: "send", detail: `bad index range (${describe(i)}, ${describe(j)}): expected finite numbers` }))
     }
     // sendRange, inline (no object per send)
     const length = data.length
@@ -1262,10 +1288,14 @@ export class TcpSocket extends SocketBase {
 
   /**
    * `shutdown(how)`: `send` half-closes; `receive` stops reading (what is already
-   * buffered stays receivable, then Closed, as in LuaSocket); `both` does both.
+   * buffered stays receivable, then Closed, as in LuaSocket); `both` does both. Any
+   * other mode fails `InvalidArgument` naming it.
    */
   shutdown(how: ShutdownMode = "both"): Effect.Effect<void, NetError.NetError> {
     return Effect.suspend(() => {
+      if (how !== "both" && how !== "send" && how !== "receive") {
+        return Effect.fail(new NetError.InvalidArgument({ operation: "shutdown", detail: `bad shutdown mode ${describe(how)}: expected "both", "send" or "receive"` }))
+      }
       const wrong = this.requireKind("shutdown", "client")
       if (wrong) return Effect.fail(wrong)
       const sock = this.socket
@@ -1393,6 +1423,9 @@ const unixPathInUse = (path: string): string => {
     : `a file that is not a socket exists at ${path}: remove it or choose another path`
 }
 
+/** An option's name as messages show it: as written when it is a string. */
+const optionName = (name: unknown): string => (typeof name === "string" ? name : describe(name))
+
 const unsupported = (name: string) =>
   new NetError.Unsupported({ operation: "setoption", detail: `option ${name} is not available through Node.js's socket API` })
 
@@ -1400,13 +1433,39 @@ const displayUnix = (path: string): string => (path.startsWith("\0") ? "@" + pat
 
 // ---- constructors (scoped) -------------------------------------------------------------
 
+const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
+const isCountFrom = (u: unknown, min: number): boolean => typeof u === "number" && Number.isSafeInteger(u) && u >= min
+
+/**
+ * What is wrong with an options object (of `master`, `connect`, `listen`, `TcpSocket.connect` or
+ * `TcpSocket.listen`): the `InvalidArgument` naming the bad field, or undefined.
+ */
+const badOptions = (operation: string, options: unknown): NetError.NetError | undefined => {
+  const invalid = (detail: string) => new NetError.InvalidArgument({ operation, detail })
+  if (!isRecord(options)) return invalid(`bad options ${describe(options)}: expected an object`)
+  const { family, readHighWaterMark, writeHighWaterMark, retry, localAddress, maxPending, backlog } = options
+  if (family !== undefined && family !== "inet" && family !== "inet6" && family !== "unix" && family !== "unspec") {
+    return invalid(`bad family ${describe(family)}: expected "inet", "inet6", "unix" or "unspec"`)
+  }
+  if (readHighWaterMark !== undefined && !isCountFrom(readHighWaterMark, 0)) return invalid(`bad readHighWaterMark ${describe(readHighWaterMark)}: expected an integer >= 0`)
+  if (writeHighWaterMark !== undefined && !isCountFrom(writeHighWaterMark, 1)) return invalid(`bad writeHighWaterMark ${describe(writeHighWaterMark)}: expected an integer >= 1`)
+  if (retry !== undefined && !Schedule.isSchedule(retry)) return invalid(`bad retry ${describe(retry)}: expected a Schedule`)
+  if (localAddress !== undefined && typeof localAddress !== "string") return invalid(`bad localAddress ${describe(localAddress)}: expected a string`)
+  if (maxPending !== undefined && !isCountFrom(maxPending, 1)) return invalid(`bad maxPending ${describe(maxPending)}: expected an integer >= 1`)
+  if (backlog !== undefined && !isCountFrom(backlog, 0)) return invalid(`bad backlog ${describe(backlog)}: expected an integer >= 0`)
+  return undefined
+}
+
 /**
  * A new master socket (`socket.tcp()`), closed when the scope closes.
  *
  * @since 0.1.0
  */
-export const master = (options: MasterOptions = {}): Effect.Effect<TcpSocket, never, Scope.Scope> =>
-  Effect.acquireRelease(Effect.sync(() => new TcpSocket(options)), (s) => s.close)
+export const master = (options: MasterOptions = {}): Effect.Effect<TcpSocket, NetError.NetError, Scope.Scope> =>
+  Effect.suspend(() => {
+    const bad = badOptions("tcp", options)
+    return bad !== undefined ? Effect.fail(bad) : Effect.acquireRelease(Effect.sync(() => new TcpSocket(options)), (s) => s.close)
+  })
 
 /**
  * Connects to `host:port` (or a unix path), trying each resolved address in
@@ -1418,6 +1477,8 @@ export const connect = (host: string, port: number | string = 0, options: Client
   Effect.flatMap(master(options), (s) => Effect.as(connectMaster(s, host, port, options), s))
 
 const connectMaster = (s: TcpSocket, host: string, port: number | string, options: ClientOptions): Effect.Effect<void, NetError.NetError> => {
+  const badPolicy = Timeout.checkPolicy(options.timeout, "connect", "timeout option")
+  if (badPolicy !== undefined) return Effect.fail(badPolicy)
   if (options.timeout !== undefined) s.setTimeoutPolicy(options.timeout)
   const bind = options.localAddress !== undefined || options.localPort !== undefined
   if (!bind && options.retry === undefined) return s.connect(host, port)
@@ -1440,9 +1501,13 @@ export const withConnection = <A, E, R>(
   use: (client: TcpSocket) => Effect.Effect<A, E, R>,
   options: ClientOptions = {}
 ): Effect.Effect<A, E | NetError.NetError, R> =>
-  Effect.uninterruptibleMask((restore) =>
-    useAndClose(restore, new TcpSocket(options), (s) => Effect.flatMap(connectMaster(s, host, port, options), () => use(s)))
-  )
+  Effect.suspend(() => {
+    const bad = badOptions("connect", options)
+    if (bad !== undefined) return Effect.fail(bad)
+    return Effect.uninterruptibleMask((restore) =>
+      useAndClose(restore, new TcpSocket(options), (s) => Effect.flatMap(connectMaster(s, host, port, options), () => use(s)))
+    )
+  })
 
 /**
  * Binds and listens on `host:port` (or a unix path) with reuseaddr on
@@ -1452,6 +1517,8 @@ export const withConnection = <A, E, R>(
  */
 export const listen = (host: string, port: number | string = 0, options: ServerOptions = {}): Effect.Effect<TcpSocket, NetError.NetError, Scope.Scope> =>
   Effect.flatMap(master(options), (s) => {
+    const badPolicy = Timeout.checkPolicy(options.timeout, "listen", "timeout option")
+    if (badPolicy !== undefined) return Effect.fail(badPolicy)
     if (options.timeout !== undefined) s.setTimeoutPolicy(options.timeout)
     return s.setOption("reuseaddr", true).pipe(
       Effect.zipRight(s.bind(host, port)),

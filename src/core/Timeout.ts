@@ -28,6 +28,26 @@ export interface TimeoutPolicy {
 export const infinite: TimeoutPolicy = { block: Duration.infinity, total: Duration.infinity }
 
 /**
+ * Whether `u` is a policy: an object whose `block` and `total` are `Duration`s.
+ *
+ * @since 0.1.0
+ */
+export const isPolicy = (u: unknown): u is TimeoutPolicy =>
+  u === infinite ||
+  (typeof u === "object" && u !== null && Duration.isDuration((u as Record<string, unknown>).block) && Duration.isDuration((u as Record<string, unknown>).total))
+
+/**
+ * The `InvalidArgument` for a policy argument (`name`) that is not a policy, or undefined when
+ * it is one (or, when `optional`, is absent).
+ *
+ * @internal
+ */
+export const checkPolicy = (u: unknown, operation: string, name = "timeout policy", optional = true): InvalidArgument | undefined =>
+  (optional && u === undefined) || isPolicy(u)
+    ? undefined
+    : new InvalidArgument({ operation, detail: `bad ${name} ${describe(u)}: expected { block, total } Durations (see Timeout.make)` })
+
+/**
  * A policy from two `Duration` inputs (a `Duration`, milliseconds as a number, a string
  * such as `"1 second"`, ...); an absent limit is no limit: `make({ block: 0 })` never
  * waits, `make({ total: "5 seconds" })` bounds each call.

@@ -23,6 +23,7 @@ import * as Either from "effect/Either"
 import type * as Scope from "effect/Scope"
 import * as Address from "./Address.js"
 import * as NetError from "./NetError.js"
+import { describe } from "./internal/describe.js"
 import { SocketBase } from "./internal/SocketBase.js"
 import * as Wait from "./internal/Wait.js"
 import { WaiterList } from "./internal/Waiters.js"
@@ -118,7 +119,7 @@ export const truncate = (datagram: Uint8Array, size: number): Uint8Array =>
 export const parseSize = (size: unknown, operation: string): Either.Either<number, NetError.InvalidArgument> =>
   typeof size === "number" && Number.isFinite(size) && size >= 0
     ? Either.right(Math.floor(size))
-    : Either.left(new NetError.InvalidArgument({ operation, transport, detail: `bad size ${String(size)}: expected a number >= 0 (default ${datagramSize})` }))
+    : Either.left(new NetError.InvalidArgument({ operation, transport, detail: `bad size ${describe(size)}: expected a number >= 0 (default ${datagramSize})` }))
 
 /**
  * A FIFO of datagrams bounded both in count and in bytes. `offer` refuses (and counts
@@ -248,7 +249,7 @@ export const options: { readonly [K in OptionName]: OptionSpec } = {
   error: { value: "none", family: "any", get: true }
 }
 
-const isOptionName = (name: string): name is OptionName => Object.prototype.hasOwnProperty.call(options, name)
+const isOptionName = (name: unknown): name is OptionName => typeof name === "string" && Object.prototype.hasOwnProperty.call(options, name)
 
 /** A decoded `setoption` call: what to apply to the socket. @since 0.1.0 */
 export type OptionSetting =
@@ -258,8 +259,8 @@ export type OptionSetting =
   | { readonly _tag: "Membership"; readonly name: "ip-add-membership" | "ip-drop-membership"; readonly multiaddr: string; readonly interface: string | undefined }
   | { readonly _tag: "Membership6"; readonly name: "ipv6-add-membership" | "ipv6-drop-membership"; readonly multiaddr: string; readonly interfaceIndex: number }
 
-const describe = (u: unknown): string =>
-  u === null ? "null" : Array.isArray(u) ? "an array" : typeof u === "string" ? JSON.stringify(u) : typeof u === "object" ? "an object" : `${typeof u} ${String(u)}`
+/** An option's name as messages show it: as written when it is a string. */
+const optionName = (name: unknown): string => (typeof name === "string" ? name : describe(name))
 
 const isIPv4Multicast = (a: string): boolean => isIP(a) === 4 && Number(a.split(".")[0]) >= 224 && Number(a.split(".")[0]) <= 239
 const isIPv6Multicast = (a: string): boolean => isIP(a) === 6 && /^ff/i.test(a)
@@ -276,7 +277,7 @@ const isIPv6Multicast = (a: string): boolean => isIP(a) === 6 && /^ff/i.test(a)
 export const decodeOption = (name: string, value: unknown, family: Family): Either.Either<OptionSetting, NetError.NetError> => {
   const invalid = (detail: string) => Either.left(new NetError.InvalidArgument({ operation: "setoption", transport, detail }))
   const unsupported = (detail: string) => Either.left(new NetError.Unsupported({ operation: "setoption", transport, detail }))
-  if (!isOptionName(name)) return invalid(`unknown option ${JSON.stringify(name)} (UDP options: ${Object.keys(options).join(", ")})`)
+  if (!isOptionName(name)) return invalid(`unknown option ${describe(name)} (UDP options: ${Object.keys(options).join(", ")})`)
   const spec = options[name]
   if (spec.value === "none") return invalid(`option ${name} can be read but not set`)
   if (spec.unsupported !== undefined) return unsupported(`option ${name}: ${spec.unsupported}`)
@@ -772,7 +773,7 @@ export class UdpSocket extends SocketBase {
           new NetError.InvalidArgument({
             operation: "sendto",
             transport,
-            address: String(ip),
+            address: typeof ip === "string" ? ip : describe(ip),
             code: "EAI_NONAME",
             detail: `sendto needs a numeric IP address, got ${describe(ip)} (resolve names first, e.g. with Address.resolve, or use setpeername)`
           })
@@ -792,6 +793,7 @@ export class UdpSocket extends SocketBase {
   }
 
   private sendVia(sock: dgram.Socket, operation: string, data: Uint8Array, port: number | undefined, address: string | undefined): Effect.Effect<number, NetError.NetError> {
+    if (!(data instanceof Uint8Array)) return Effect.fail(new NetError.InvalidArgument({ operation, transport, detail: `bad data ${describe(data)}: expected a Uint8Array` }))
     const display = address !== undefined && port !== undefined ? Address.format(address, port) : undefined
     // Node hands the datagram to the kernel at once (or queues it in libuv when the kernel's
     // buffer is full) and calls back on the next tick; a datagram send never waits for a timeout.
@@ -851,6 +853,8 @@ export class UdpSocket extends SocketBase {
     return Effect.suspend(() => {
       const size = parseSize(sizeInput, operation)
       if (Either.isLeft(size)) return Effect.fail(size.left)
+      const badPolicy = Timeout.checkPolicy(policyArg, operation)
+      if (badPolicy !== undefined) return Effect.fail(badPolicy)
       const now = this.takeNow(operation, size.right)
       if (now !== undefined) return NetError.isNetError(now) ? Effect.fail(now) : Effect.succeed(now)
       return Wait.loop<Datagram, NetError.NetError>(policyArg ?? this.timeoutPolicy, {
@@ -871,7 +875,7 @@ export class UdpSocket extends SocketBase {
   /** `setoption(name, value)` with LuaSocket's UDP option names (see `options`). */
   setOption(name: string, value: unknown): Effect.Effect<void, NetError.NetError> {
     return Effect.suspend(() => {
-      if (this.closed) return Effect.fail(new NetError.Closed({ operation: "setoption", transport, detail: `option ${name}` }))
+      if (this.closed) return Effect.fail(new NetError.Closed({ operation: "setoption", transport, detail: `option ${optionName(name)}` }))
       const decoded = decodeOption(name, value, this.family)
       if (Either.isLeft(decoded)) return Effect.fail(decoded.left)
       const setting = decoded.right
@@ -981,8 +985,8 @@ export class UdpSocket extends SocketBase {
    */
   getOption(name: string): Effect.Effect<OptionValue, NetError.NetError> {
     return Effect.suspend((): Effect.Effect<OptionValue, NetError.NetError> => {
-      if (this.closed) return Effect.fail(new NetError.Closed({ operation: "getoption", transport, detail: `option ${name}` }))
-      if (!isOptionName(name)) return Effect.fail(new NetError.InvalidArgument({ operation: "getoption", transport, detail: `unknown option ${JSON.stringify(name)}` }))
+      if (this.closed) return Effect.fail(new NetError.Closed({ operation: "getoption", transport, detail: `option ${optionName(name)}` }))
+      if (!isOptionName(name)) return Effect.fail(new NetError.InvalidArgument({ operation: "getoption", transport, detail: `unknown option ${describe(name)}` }))
       const spec = options[name]
       if (!spec.get) return Effect.fail(new NetError.Unsupported({ operation: "getoption", transport, detail: `option ${name} can be set but not read (as in LuaSocket)` }))
       if (name === "error") {
@@ -1001,7 +1005,7 @@ export class UdpSocket extends SocketBase {
         try {
           return Effect.succeed(name === "recv-buffer-size" ? s.getRecvBufferSize() : s.getSendBufferSize())
         } catch (err) {
-          return Effect.fail(NetError.fromCause(err, { operation: "getoption", transport, detail: `option ${name}` }))
+          return Effect.fail(NetError.fromCause(err, { operation: "getoption", transport, detail: `option ${optionName(name)}` }))
         }
       }
       return Effect.succeed(this.tracked[name as Exclude<keyof Tracked, "recv-buffer-size" | "send-buffer-size">])
@@ -1041,9 +1045,14 @@ const isCreationOption = (s: OptionSetting): boolean => s._tag === "Flag" && opt
 // ---- constructors (scoped) -------------------------------------------------------------------
 
 const validateOpen = (options: OpenOptions): NetError.NetError | undefined => {
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    return new NetError.InvalidArgument({ operation: "udp", transport, detail: `bad options ${describe(options)}: expected an object` })
+  }
+  const badPolicy = Timeout.checkPolicy(options.timeout, "udp", "timeout option")
+  if (badPolicy !== undefined) return badPolicy
   const positive = (n: number | undefined) => n === undefined || (Number.isInteger(n) && n >= 1)
-  if (!positive(options.maxQueued)) return new NetError.InvalidArgument({ operation: "udp", transport, detail: `maxQueued must be an integer >= 1, got ${options.maxQueued}` })
-  if (!positive(options.maxQueuedBytes)) return new NetError.InvalidArgument({ operation: "udp", transport, detail: `maxQueuedBytes must be an integer >= 1, got ${options.maxQueuedBytes}` })
+  if (!positive(options.maxQueued)) return new NetError.InvalidArgument({ operation: "udp", transport, detail: `maxQueued must be an integer >= 1, got ${describe(options.maxQueued)}` })
+  if (!positive(options.maxQueuedBytes)) return new NetError.InvalidArgument({ operation: "udp", transport, detail: `maxQueuedBytes must be an integer >= 1, got ${describe(options.maxQueuedBytes)}` })
   if (options.family !== undefined && options.family !== "inet" && options.family !== "inet6" && options.family !== "unspec") {
     return new NetError.InvalidArgument({ operation: "udp", transport, detail: `family must be "inet", "inet6" or "unspec", got ${describe(options.family)}` })
   }

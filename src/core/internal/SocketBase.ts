@@ -50,8 +50,13 @@ export abstract class SocketBase {
     )
   }
 
-  /** Sets the whole policy. */
+  /**
+   * Sets the whole policy. No error channel: what is not a policy is a programmer error and
+   * throws an `InvalidArgument` naming it (the policy is left as it was).
+   */
   setTimeoutPolicy(policy: Timeout.TimeoutPolicy): void {
+    const bad = Timeout.checkPolicy(policy, "settimeout", "timeout policy", false)
+    if (bad !== undefined) throw bad
     this.timeoutPolicy = policy
   }
 
