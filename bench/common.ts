@@ -189,3 +189,18 @@ export const openFilesLimit = (): number | undefined => {
     return undefined
   }
 }
+
+/** The servers' replies: "ok" (W1), "bye", and the W2 answer to a ping line. */
+export const OK = Buffer.from("ok\n", "latin1")
+export const BYE = Buffer.from("bye\n", "latin1")
+const PONG = Buffer.from("pong", "latin1")
+
+/** "pong" + line[4..] + "\n" (LuaSocket: "pong" .. line:sub(5) .. "\n"). */
+export const pong = (line: Uint8Array): Uint8Array => {
+  const tail = line.length > 4 ? line.length - 4 : 0
+  const out = Buffer.allocUnsafe(5 + tail)
+  PONG.copy(out, 0)
+  if (tail > 0) out.set(line.subarray(4), 4)
+  out[4 + tail] = 10
+  return out
+}

@@ -8,7 +8,7 @@
  * with `for` and `try`/`catch`, `await using` for the sockets; no Effect in sight.
  */
 import { listen, NetError, type TcpClient, type TcpServer, udp } from "../src/promise/index.js"
-import { announcePort, BATCH, DatagramCounter, fail, finish, isEnd, lineBatch, LINE_BYTES, serverArgs, UDP_RCVBUF, type Workload } from "./common.js"
+import { announcePort, BATCH, BYE, DatagramCounter, fail, finish, isEnd, lineBatch, LINE_BYTES, OK, pong, serverArgs, UDP_RCVBUF, type Workload } from "./common.js"
 
 const IMPL = "promise"
 const { workload, host, n } = serverArgs(IMPL)
@@ -16,19 +16,6 @@ const base = { impl: IMPL, workload, side: "server" }
 
 type Result = Record<string, unknown>
 
-const OK = Buffer.from("ok\n", "latin1")
-const BYE = Buffer.from("bye\n", "latin1")
-const PONG = Buffer.from("pong", "latin1")
-
-/** "pong" + line[4..] + "\n". */
-const pong = (line: Uint8Array): Uint8Array => {
-  const tail = line.length > 4 ? line.length - 4 : 0
-  const out = Buffer.allocUnsafe(5 + tail)
-  PONG.copy(out, 0)
-  if (tail > 0) out.set(line.subarray(4), 4)
-  out[4 + tail] = 10
-  return out
-}
 
 /** The peer closed (orderly or not): the end of a receive loop. */
 const isClosed = (e: unknown): boolean => e instanceof NetError.Closed

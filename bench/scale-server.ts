@@ -18,7 +18,7 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import { ReadBuffer, Tcp } from "../src/index.js"
 import type { NetError } from "../src/core/NetError.js"
-import { announcePort, emit, fail, memorySnapshot, openFilesLimit } from "./common.js"
+import { announcePort, emit, fail, memorySnapshot, OK, openFilesLimit, pong } from "./common.js"
 
 const [impl, host, connsArg] = process.argv.slice(2) as [string, string, string]
 const conns = Number(connsArg)
@@ -68,16 +68,6 @@ const report = (): void => {
 }
 
 const isMem = (line: Uint8Array): boolean => line.length === 3 && line[0] === 109 && line[1] === 101 && line[2] === 109 // "mem"
-const OK = Buffer.from("ok\n", "latin1")
-const PONG = Buffer.from("pong", "latin1")
-const pong = (line: Uint8Array): Uint8Array => {
-  const tail = line.length > 4 ? line.length - 4 : 0
-  const out = Buffer.allocUnsafe(5 + tail)
-  PONG.copy(out, 0)
-  if (tail > 0) out.set(line.subarray(4), 4)
-  out[4 + tail] = 10
-  return out
-}
 
 const efx = Effect.scoped(Effect.gen(function*() {
   const server = yield* Tcp.listen(host, 0, { backlog: 1024 })

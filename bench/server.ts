@@ -10,7 +10,7 @@
 import * as Effect from "effect/Effect"
 import { ReadBuffer, Tcp, Udp } from "../src/index.js"
 import type { NetError } from "../src/core/NetError.js"
-import { announcePort, BATCH, CHUNK, fail, finish, lineBatch, LINE_BYTES, now, serverArgs, type Workload } from "./common.js"
+import { announcePort, BATCH, BYE, CHUNK, fail, finish, lineBatch, LINE_BYTES, now, OK, pong, serverArgs, type Workload } from "./common.js"
 
 const IMPL = "efx"
 const { workload, host, n } = serverArgs(IMPL)
@@ -18,19 +18,6 @@ const { workload, host, n } = serverArgs(IMPL)
 type Result = Record<string, unknown>
 type Serve = (server: Tcp.TcpSocket) => Effect.Effect<Result, NetError, never>
 
-const OK = Buffer.from("ok\n", "latin1")
-const BYE = Buffer.from("bye\n", "latin1")
-const PONG = Buffer.from("pong", "latin1")
-
-/** "pong" + line[4..] + "\n" (LuaSocket: "pong" .. line:sub(5) .. "\n"). */
-const pong = (line: Uint8Array): Uint8Array => {
-  const tail = line.length > 4 ? line.length - 4 : 0
-  const out = Buffer.allocUnsafe(5 + tail)
-  PONG.copy(out, 0)
-  if (tail > 0) out.set(line.subarray(4), 4)
-  out[4 + tail] = 10
-  return out
-}
 
 /** Runs `body` on one accepted connection, closed when it ends (`acceptWith`: no Scope per connection). */
 const withConnection = <A>(server: Tcp.TcpSocket, body: (conn: Tcp.TcpSocket) => Effect.Effect<A, NetError>) =>
