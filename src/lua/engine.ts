@@ -86,8 +86,6 @@ export interface Engine {
    */
   readonly startInline: () => number | Pending
   readonly resume: (reply: Reader | DirectReply) => number | Pending
-  /** Output still held back (at the end of a run). */
-  readonly flush: () => void
   /** Flushes the output and ends with `code` through `env.exit` (never returns). */
   readonly finish: (code: number) => never
   /** Writes to the script's stdout (1) or stderr (2). */
@@ -1275,5 +1273,5 @@ export const createEngine = async (input: EngineInput, env: EngineEnv): Promise<
     return step()
   }
 
-  return { runBlocking, startInline, resume, flush: () => stdio.flushOutput(), finish, emit }
+  return { runBlocking, startInline, resume, finish, emit }
 }

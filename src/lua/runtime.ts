@@ -271,64 +271,30 @@ export const start = (script: LuaScript, options: RunOptions = {}): RunningScrip
    * the returned promise settles. Never throws.
    */
   const dispatch = (bytes: Uint8Array, out: Writer): undefined | Promise<void> => {
-    const replyError = (name: string, e: unknown): void => {
+    const writeError = (name: string, e: unknown): void => {
+      const { level, message } = errorOf(name, e)
       out.reset()
       out.u8(Status.Error)
-      if (e instanceof LuaError) {
-        out.i32(e.level)
-        if (typeof e.luaMessage === "string") out.text(e.luaMessage)
-        else out.str(e.luaMessage, 0, e.luaMessage.length)
-      } else {
-        reportHostError(e, name)
-        out.i32(0)
-        out.text(`host function '${name}' failed: ${e instanceof Error ? e.message : String(e)}`)
-      }
+      out.i32(level)
+      if (typeof message === "string") out.text(message)
+      else out.str(message, 0, message.length)
     }
-    const replyOk = (name: string, values: unknown): void => {
+    const writeOk = (name: string, values: unknown): void => {
       out.reset()
       out.u8(Status.Ok)
       try {
         encodeValues(out, values as ReadonlyArray<unknown>)
       } catch (e) {
-        replyError(name, e)
+        writeError(name, e)
       }
     }
     const r = new Reader(bytes)
-    const id = r.u32()
-    const entry = hosts[id]
-    if (entry === undefined) {
-      replyError(`#${id}`, new Error(`no host function #${id}`))
-      return undefined
-    }
-    const [name, fn] = entry as readonly [string, HostFunction]
-    let value: ReturnType<HostFunction>
-    const call: { abandoned: boolean; cancel?: () => void } = { abandoned: false }
-    current = call
-    try {
-      const args = decodeValues(r, r.u32())
-      value = fn(args, ctx)
-    } catch (e) {
-      replyError(name, e)
-      return undefined
-    }
-    if (!isThenable(value)) {
-      replyOk(name, value)
-      return undefined
-    }
-    // a call given up (see HostContext.cancelable) gets no reply and reports nothing
-    return Promise.resolve(value).then(
-      (v) => void (call.abandoned || replyOk(name, v)),
-      (e: unknown) => void (call.abandoned || replyError(name, e))
-    )
+    const done = callHost(r.u32(), () => decodeValues(r, r.u32()), writeOk, writeError, undefined)
+    return done instanceof Promise ? done : undefined
   }
 
   /** Main thread: a host call with its arguments as they are; values go back as they are when they are scalars. */
   const direct = (id: number, args: Array<LuaValue>, out: Writer): DirectReply | Promise<DirectReply> => {
-    const failure = (name: string, e: unknown): DirectReply => {
-      if (e instanceof LuaError) return { level: e.level, message: e.luaMessage }
-      reportHostError(e, name)
-      return { level: 0, message: `host function '${name}' failed: ${e instanceof Error ? e.message : String(e)}` }
-    }
     const success = (name: string, values: unknown): DirectReply => {
       if (Array.isArray(values) && values.every(isScalar)) return { values }
       // tables (or what Lua cannot hold: the wire encoding reports it)
@@ -337,26 +303,47 @@ export const start = (script: LuaScript, options: RunOptions = {}): RunningScrip
       try {
         encodeValues(out, values as ReadonlyArray<unknown>)
       } catch (e) {
-        return failure(name, e)
+        return errorOf(name, e)
       }
       return new Reader(out.buf.slice(0, out.pos))
     }
+    return callHost(id, () => args, success, errorOf, ABANDONED)
+  }
+
+  /** A host function's failure as Lua sees it; anything but a LuaError is a host bug, also reported. */
+  const errorOf = (name: string, e: unknown): { readonly level: number; readonly message: string | Uint8Array } => {
+    if (e instanceof LuaError) return { level: e.level, message: e.luaMessage }
+    reportHostError(e, name)
+    return { level: 0, message: `host function '${name}' failed: ${e instanceof Error ? e.message : String(e)}` }
+  }
+
+  /**
+   * Runs host function `id` on `args()`: its values through `ok`, its failure through `failed`,
+   * at once or when its promise settles. A call given up meanwhile (see
+   * HostContext.cancelable) gets `abandoned` and reports nothing.
+   */
+  const callHost = <R>(
+    id: number,
+    args: () => ReadonlyArray<LuaValue>,
+    ok: (name: string, values: unknown) => R,
+    failed: (name: string, e: unknown) => R,
+    abandoned: R
+  ): R | Promise<R> => {
     const entry = hosts[id]
-    if (entry === undefined) return failure(`#${id}`, new Error(`no host function #${id}`))
+    if (entry === undefined) return failed(`#${id}`, new Error(`no host function #${id}`))
     const [name, fn] = entry as readonly [string, HostFunction]
-    let value: ReturnType<HostFunction>
     const call: { abandoned: boolean; cancel?: () => void } = { abandoned: false }
     current = call
+    let value: ReturnType<HostFunction>
     try {
-      value = fn(args, ctx)
+      value = fn(args(), ctx)
     } catch (e) {
-      return failure(name, e)
+      return failed(name, e)
     }
-    if (!isThenable(value)) return success(name, value)
-    // a call given up (see HostContext.cancelable) is never read
+    if (!isThenable(value)) return ok(name, value)
     return Promise.resolve(value).then(
-      (v) => (call.abandoned ? ABANDONED : success(name, v)),
-      (e: unknown) => (call.abandoned ? ABANDONED : failure(name, e))
+      (v) => (call.abandoned ? abandoned : ok(name, v)),
+      (e: unknown) => (call.abandoned ? abandoned : failed(name, e))
     )
   }
 
