@@ -290,7 +290,21 @@ const batches = (parts: ReadonlyArray<Uint8Array>): Array<Uint8Array> => {
   return out
 }
 
+/**
+ * The `InvalidArgument` for the first element of a sink's batch that is not a Uint8Array (a
+ * stream typed `Uint8Array` that emits something else), or undefined: checked before anything
+ * of the batch is sent.
+ */
+const badElement = (operation: string, parts: ReadonlyArray<unknown>): NetError.NetError | undefined => {
+  for (const p of parts) {
+    if (!(p instanceof Uint8Array)) return new NetError.InvalidArgument({ operation, detail: `bad element ${describe(p)}: expected a Uint8Array` })
+  }
+  return undefined
+}
+
 const sendAll = (socket: StreamSocket, parts: ReadonlyArray<Uint8Array>, options: SinkOptions): Effect.Effect<void, NetError.NetError> => {
+  const bad = badElement("sink", parts)
+  if (bad !== undefined) return Effect.fail(bad)
   const sends = batches(parts)
   if (sends.length === 0) return Effect.void
   if (sends.length === 1) return Effect.asVoid(socket.send(sends[0]!, 1, -1, options.timeout))
@@ -329,10 +343,16 @@ const MAX_CHUNKED_LINE = 16 * 1024
  * The encoding of one chunk: `%X\r\n`, the data, `\r\n` (LuaSocket's http-chunked sink).
  * Empty data encodes to nothing: `0\r\n\r\n` would end the body.
  *
+ * A pure helper without an error channel: `data` that is not a Uint8Array is a programmer
+ * error and **throws** an `InvalidArgument` naming it (as `Timeout.make` does).
+ *
  * @since 0.1.0
  */
-export const encodeChunk = (data: Uint8Array): ReadonlyArray<Uint8Array> =>
-  data.length === 0 ? [] : [Buffer.from(`${data.length.toString(16).toUpperCase()}\r\n`, "latin1"), data, CRLF]
+export const encodeChunk = (data: Uint8Array): ReadonlyArray<Uint8Array> => {
+  const bad = ReadBuffer.checkBytes(data, "data", "Streams.encodeChunk")
+  if (bad !== undefined) throw bad
+  return data.length === 0 ? [] : [Buffer.from(`${data.length.toString(16).toUpperCase()}\r\n`, "latin1"), data, CRLF]
+}
 
 /** The last chunk (no trailers): `0\r\n\r\n`. @since 0.1.0 */
 export const lastChunk: Uint8Array = LAST_CHUNK
@@ -529,8 +549,11 @@ const socketSource = ((mode: SourceMode, socket: StreamSocket, third?: number | 
  */
 const httpChunkedSink = (socket: StreamSocket, options: SinkOptions): Sink.Sink<void, Uint8Array, never, NetError.NetError> =>
   Sink.forEachChunk((chunk: Chunk.Chunk<Uint8Array>) => {
+    const elements = Chunk.toReadonlyArray(chunk)
+    const bad = badElement("sink", elements)
+    if (bad !== undefined) return Effect.fail(bad)
     const parts: Array<Uint8Array> = []
-    for (const data of chunk) for (const p of encodeChunk(data)) parts.push(p)
+    for (const data of elements) for (const p of encodeChunk(data)) parts.push(p)
     return sendAll(socket, parts, options)
   }).pipe(Sink.mapEffect(() => Effect.asVoid(socket.send(LAST_CHUNK, 1, -1, options.timeout))))
 
@@ -595,18 +618,24 @@ const ltn12Source = {
   /** `source.error(err)`: fails with `err`. */
   error: <E>(error: E): Stream.Stream<Uint8Array, E> => Stream.fail(error),
   /**
-   * `source.string(s, blockSize?)`: the bytes of `s` (a string as UTF-8) in blocks of `blockSize`
-   * (default `BLOCKSIZE`; a fraction is truncated, a block is at least 1 byte, and 0, NaN or a
-   * value that is not a number mean `BLOCKSIZE`: ltn12's source never fails); `""` ends at once.
+   * `source.string(data, blockSize?)`: the bytes of `data` (a string as UTF-8) in blocks of
+   * `blockSize` (default `BLOCKSIZE`; a fraction is truncated, a block is at least 1 byte, and 0,
+   * NaN or a value that is not a number mean `BLOCKSIZE`: ltn12's source never fails); `""` ends
+   * at once. The stream has no error channel: `data` that is neither a string nor a Uint8Array
+   * is a programmer error and **throws** an `InvalidArgument` naming it when the source is made.
    */
-  string: (s: string | Uint8Array, blockSize: number = BLOCKSIZE): Stream.Stream<Uint8Array> =>
-    Stream.suspend(() => {
-      const bytes = asBytes(s)
+  string: (data: string | Uint8Array, blockSize: number = BLOCKSIZE): Stream.Stream<Uint8Array> => {
+    if (typeof data !== "string" && !(data instanceof Uint8Array)) {
+      throw new NetError.InvalidArgument({ operation: "Streams.source.string", detail: `bad data ${describe(data)}: expected a string or a Uint8Array` })
+    }
+    return Stream.suspend(() => {
+      const bytes = asBytes(data)
       const step = typeof blockSize === "number" ? Math.max(1, Math.trunc(blockSize) || BLOCKSIZE) : BLOCKSIZE
       const blocks: Array<Uint8Array> = []
       for (let i = 0; i < bytes.length; i += step) blocks.push(bytes.subarray(i, i + step))
       return Stream.fromChunk(Chunk.unsafeFromArray(blocks))
-    }),
+    })
+  },
   /** `source.cat(...)`: each source in turn (a failure stops it). */
   cat: <E, R>(...sources: ReadonlyArray<Stream.Stream<Uint8Array, E, R>>): Stream.Stream<Uint8Array, E, R> =>
     Stream.concatAll(Chunk.fromIterable(sources)),
@@ -781,12 +810,36 @@ export const pump = ltn12Pump
 
 /**
  * The elements of a byte stream's result joined into one array (ltn12's `table.concat`
- * of a `sink.table`).
+ * of a `sink.table`): `chunks` is any iterable of Uint8Arrays (an array, a `Chunk`).
+ *
+ * A pure helper without an error channel: `chunks` that is not an iterable object (a typed
+ * array is refused too: it is one array of bytes, not a list of them), or an element that is
+ * not a Uint8Array, is a programmer error and **throws** an `InvalidArgument` naming it (as
+ * `Timeout.make` does).
  *
  * @since 0.1.0
  */
 export const concat = (chunks: Iterable<Uint8Array>): Uint8Array => {
-  const parts = Array.from(chunks)
-  if (parts.length === 1) return parts[0]!
-  return parts.length === 0 ? EMPTY : Buffer.concat(parts)
+  if (!isIterableObject(chunks)) {
+    throw new NetError.InvalidArgument({ operation: "Streams.concat", detail: `bad chunks ${describe(chunks)}: expected an iterable of Uint8Arrays` })
+  }
+  const parts: Array<unknown> = Array.from(chunks)
+  for (let k = 0; k < parts.length; k++) {
+    if (!(parts[k] instanceof Uint8Array)) {
+      throw new NetError.InvalidArgument({ operation: "Streams.concat", detail: `bad chunks: element ${k} is ${describe(parts[k])}: expected a Uint8Array` })
+    }
+  }
+  const bytes = parts as Array<Uint8Array>
+  if (bytes.length === 1) return bytes[0]!
+  return bytes.length === 0 ? EMPTY : Buffer.concat(bytes)
+}
+
+/** An object (not a typed array) with an iterator; false for what cannot even be asked. */
+const isIterableObject = (u: unknown): u is Iterable<unknown> => {
+  if (typeof u !== "object" || u === null || ArrayBuffer.isView(u)) return false
+  try {
+    return typeof (u as { readonly [Symbol.iterator]?: unknown })[Symbol.iterator] === "function"
+  } catch {
+    return false // a getter that throws, a revoked proxy
+  }
 }

@@ -1330,11 +1330,9 @@ export class TcpSocket extends SocketBase {
       if (this.options.linger.on && this.options.linger.timeout === 0 && !sock.destroyed && this.family !== "unix") {
         sock.resetAndDestroy()
       } else if (sock.writableLength > 0 && !sock.destroyed) {
-        // Let Node flush what send() already accepted, then release the descriptor.
-        sock.end()
-        sock.once("finish", () => sock.destroy())
-        sock.once("end", () => sock.destroy())
-        sock.resume()
+        // Let Node flush what send() already accepted, then release the descriptor; bounded
+        // (closeGrace): a peer that stops reading cannot hold the descriptor.
+        flushThenDestroy(sock)
       } else {
         sock.destroy()
         // Reusable once Node has emitted 'close' (at once if it has already).
@@ -1360,6 +1358,69 @@ export class TcpSocket extends SocketBase {
 }
 
 const ignore = () => {}
+
+/**
+ * How long `close` keeps a socket's descriptor for the bytes still queued in Node (what `send`
+ * accepted beyond the kernel's buffer: up to about twice the write high-water mark). The bytes
+ * the kernel took are its own affair after the close, as after LuaSocket's close with SO_LINGER
+ * unset (it sends them, then the FIN); the bytes queued in the process need the descriptor, so
+ * a close with some queued keeps it while they move:
+ *
+ * - the descriptor is released as soon as the queue is flushed to the kernel;
+ * - it is released anyway, and what Node still holds discarded, as soon as no byte of the queue
+ *   has moved for `stallMillis` (a peer that does not read, a dead link), or once `limitMillis`
+ *   have passed since the close (a peer too slow to ever finish). The kernel still sends what it
+ *   holds, then the FIN: the peer reads a stream cut short, and is not told (a reset would not
+ *   tell a Node peer either: libuv reports a reset that arrives behind unread bytes as the end;
+ *   and it would discard what the kernel holds).
+ *
+ * The process stays alive for at most that long for a socket it closed (the timer itself does
+ * not hold the event loop). `linger { on: true, timeout: 0 }` still resets at once.
+ *
+ * @since 0.1.0
+ */
+export const closeGrace: { readonly stallMillis: number; readonly limitMillis: number } = { stallMillis: 2000, limitMillis: 60_000 }
+
+/** Bytes of a socket still queued in the process: its stream's queue, and libuv's for the write in flight. */
+const queued = (sock: net.Socket): readonly [number, number] => {
+  const inFlight = (handleOf(sock) as { writeQueueSize?: unknown } | null)?.writeQueueSize
+  return [sock.writableLength, typeof inFlight === "number" ? inFlight : 0]
+}
+
+/** Ends `sock` and destroys it once what Node has queued is flushed, or when `closeGrace` runs out. */
+const flushThenDestroy = (sock: net.Socket): void => {
+  const started = Date.now()
+  let timer: ReturnType<typeof setTimeout> | undefined
+  let [lastQueued, lastInFlight] = queued(sock)
+  const stop = () => {
+    if (timer !== undefined) clearTimeout(timer)
+    timer = undefined
+  }
+  const check = () => {
+    timer = undefined
+    if (sock.destroyed) return
+    const [nowQueued, nowInFlight] = queued(sock)
+    // progress: a write completed, or the one in flight went on (a new one may start larger)
+    const moved = nowQueued < lastQueued || (nowQueued === lastQueued && nowInFlight < lastInFlight)
+    lastQueued = nowQueued
+    lastInFlight = nowInFlight
+    if (moved && Date.now() - started < closeGrace.limitMillis) arm()
+    else sock.destroy()
+  }
+  const arm = () => {
+    timer = setTimeout(check, Math.max(0, Math.min(closeGrace.stallMillis, started + closeGrace.limitMillis - Date.now())))
+    timer.unref()
+  }
+  sock.once("finish", () => {
+    stop()
+    sock.destroy()
+  })
+  sock.once("close", stop)
+  sock.end()
+  // (keeps reading, so that a peer's reset or close is noticed; what arrives is dropped)
+  sock.resume()
+  arm()
+}
 
 /**
  * Runs `use(socket)` (as interruptible as the caller, through `restore`) and closes the

@@ -4,7 +4,8 @@
  * - faults: a peer reset mid-receive, a peer half-close, a peer process killed mid-transfer (both
  *   directions), a connect to an address that never answers (a listener whose accept queue is
  *   full: Linux then drops SYNs, so no network namespace is needed), a send to a peer that never
- *   reads;
+ *   reads; a close with bytes still queued in Node for a peer that never reads (the descriptor is
+ *   released within Tcp.closeGrace) or reads slowly (kept while the bytes move, all delivered);
  * - hostile peers: an endless line against `lineMax`, an endless stream against `all`, a
  *   slowloris peer against a total timeout;
  * - unix sockets: a stale socket file, a regular file, a live listener at the path; the file's mode.
@@ -413,6 +414,81 @@ describe("faults", () => {
         }
       }))
   }
+})
+
+describe("close with bytes still queued (closeGrace)", () => {
+  for (const family of ["inet", "unix"] as const) {
+    it.scopedLive(`a peer that never reads (${family}): close releases the descriptor after closeGrace.stallMillis, not never; the peer later reads what the kernel held, in order, then the end`, () =>
+      Effect.gen(function*() {
+        const server = yield* Tcp.listen(family === "unix" ? freshUnixPath() : "127.0.0.1", 0)
+        const [host, port] = endpoint(server)
+        const peer = yield* Tcp.connect(host, port) // our own client, which does not receive (until the end)
+        const conn = yield* server.accept()
+        const withConn = fdCount()
+        yield* conn.setTimeout(0.2)
+        const big = randomBytes(64 * MiB)
+        const last = (yield* failure(conn.send(big))).lastIndex!
+        const t0 = performance.now()
+        yield* conn.close
+        expect(fdCount()).toBe(withConn) // kept for now: Node still holds bytes for the peer
+        yield* waitUntil("the closed socket's descriptor to be released", () => fdCount() <= withConn - 1, Tcp.closeGrace.stallMillis + 3000)
+        const ms = performance.now() - t0
+        expect(ms).toBeGreaterThanOrEqual(Tcp.closeGrace.stallMillis - 50)
+        // the peer reads at last: the bytes the kernel held, in order, then the FIN; what Node held is lost
+        const got = yield* peer.receive(RB.all)
+        expect(got.length).toBeGreaterThan(0)
+        expect(got.length).toBeLessThan(last)
+        expect(Buffer.from(got).equals(big.subarray(0, got.length))).toBe(true)
+        console.log(`close with ${last} bytes sent to a peer that never reads (${family}): descriptor released after ${ms.toFixed(0)} ms; the peer then received ${got.length} bytes, then the end`)
+      }))
+  }
+
+  it.scopedLive("a peer that reads in bursts (2 MiB, then nothing for 0.8 s, ...): close keeps the descriptor while bytes move, past closeGrace.stallMillis, and every byte arrives", () =>
+    Effect.gen(function*() {
+      // Node's queue holds most of the 10 MiB (send hands it all over at once), so its flush takes several bursts
+      const server = yield* Tcp.listen("127.0.0.1", 0, { writeHighWaterMark: 32 * MiB })
+      const [host, port] = endpoint(server)
+      const raw = yield* rawConnect(host, port)
+      raw.pause()
+      const conn = yield* server.accept()
+      const withConn = fdCount()
+      const big = randomBytes(10 * MiB)
+      expect(yield* conn.send(big)).toBe(big.length)
+      const t0 = performance.now()
+      yield* conn.close
+      // the peer: nothing for 0.8 s, then 2 MiB, nothing for 0.8 s, ...; once the descriptor is released, the rest at once
+      let releasedMs: number | undefined
+      const got = yield* Effect.async<Buffer>((resume) => {
+        const parts: Array<Buffer> = []
+        let burst = 0
+        let timer: ReturnType<typeof setTimeout> | undefined
+        const next = () => {
+          if (releasedMs === undefined && fdCount() <= withConn - 1) releasedMs = performance.now() - t0
+          burst = 0
+          raw.resume()
+        }
+        raw.on("data", (d: Buffer) => {
+          parts.push(d)
+          burst += d.length
+          if (burst >= 2 * MiB && releasedMs === undefined) {
+            raw.pause()
+            timer = setTimeout(next, 800)
+          }
+        })
+        raw.once("end", () => {
+          clearTimeout(timer)
+          resume(Effect.succeed(Buffer.concat(parts)))
+        })
+        raw.once("error", (e) => resume(Effect.die(e)))
+        timer = setTimeout(next, 800)
+      })
+      expect(got.length).toBe(big.length)
+      expect(got.equals(big)).toBe(true)
+      expect(releasedMs).toBeDefined()
+      expect(releasedMs!).toBeGreaterThan(Tcp.closeGrace.stallMillis) // longer than one stall: the grace went on while bytes moved
+      expect(fdCount()).toBeLessThanOrEqual(withConn - 1)
+      console.log(`close with 10 MiB queued for a peer reading 2 MiB every 0.8 s: descriptor released within ${releasedMs!.toFixed(0)} ms (once flushed), every byte received`)
+    }), 20_000)
 })
 
 // ---- hostile peers -------------------------------------------------------------------------
