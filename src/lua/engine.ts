@@ -92,6 +92,70 @@ export interface Engine {
   readonly emit: (fd: 1 | 2, bytes: Uint8Array) => unknown
 }
 
+/** The part of the WebAssembly API used here (the project's lib has no WebAssembly types). */
+interface WasmInstance {
+  readonly exports: Record<string, unknown>
+}
+interface WasmApi {
+  instantiate: (...args: Array<unknown>) => Promise<WasmInstance | { readonly instance: WasmInstance }>
+  readonly Instance: abstract new(...args: Array<never>) => WasmInstance
+  readonly Memory: abstract new(...args: Array<never>) => { readonly buffer: ArrayBuffer }
+}
+const Wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly
+
+/** Every WebAssembly instance made in this thread since the first engine (weakly held). */
+const instances: Array<WeakRef<WasmInstance>> = []
+let watching = false
+
+/**
+ * wasmoon's Lua module, with its C functions bound to the WebAssembly exports themselves.
+ *
+ * wasmoon's build wraps each exported function for assertions: every call builds two
+ * template strings, looks the export up by name (a megamorphic keyed load) and forwards
+ * `arguments` with `apply`. The engine makes dozens of such calls per host call and three per
+ * library method call (host.cfunction's trampoline): in a W3 profile the lookups alone were
+ * 6% of the worker's time. The exports behave the same without the wrapper (the wrapper only
+ * asserts that the runtime is initialised, which it is here), so the module's own functions
+ * are shadowed by them. The instance is recognised by its memory (the module's heap views are
+ * over it); should it not be found (another wasmoon build), the module is used as it is.
+ */
+const initializeLua = async (): Promise<LuaModule> => {
+  if (!watching) {
+    watching = true
+    const original = Wasm.instantiate
+    Wasm.instantiate = function(this: unknown, ...args: Array<unknown>) {
+      return original.apply(this, args).then((r) => {
+        instances.push(new WeakRef(r instanceof Wasm.Instance ? r : (r as { readonly instance: WasmInstance }).instance))
+        return r
+      })
+    }
+  }
+  const wasm = await LuaWasm.initialize()
+  const module = wasm.module as unknown as LuaModule & Record<string, unknown>
+  let exports: Record<string, unknown> | undefined
+  for (let i = instances.length - 1; i >= 0; i--) {
+    const inst = instances[i]!.deref()
+    if (inst === undefined) {
+      instances.splice(i, 1)
+      continue
+    }
+    const memory = inst.exports["memory"]
+    if (memory instanceof Wasm.Memory && memory.buffer === module.HEAPU8.buffer) {
+      exports = inst.exports
+      instances.splice(i, 1)
+      break
+    }
+  }
+  if (exports === undefined) return module
+  const bound = Object.create(module) as Record<string, unknown>
+  for (const key of Object.keys(module)) {
+    if (!key.startsWith("_") || typeof module[key] !== "function") continue
+    const f = exports[key.slice(1)]
+    if (typeof f === "function") bound[key] = f
+  }
+  return bound as unknown as LuaModule
+}
+
 export const createEngine = async (input: EngineInput, env: EngineEnv): Promise<Engine> => {
   const writer = env.writer
   const utf8 = new TextEncoder()
@@ -131,8 +195,7 @@ export const createEngine = async (input: EngineInput, env: EngineEnv): Promise<
 
   // ---- the Lua state ---------------------------------------------------------------------
 
-  const wasm = await LuaWasm.initialize()
-  const em = wasm.module as unknown as LuaModule
+  const em = await initializeLua()
 
   const cstrings = new Map<string, Ptr>()
   /** A permanent NUL-terminated copy of a (short, constant) string. */

@@ -3,8 +3,10 @@
  * the call states, and the one binary encoding of values used in both directions.
  *
  * A host call is one request and one reply. The worker encodes the request straight into the
- * shared data area (a `SharedArrayBuffer`) and rings the main thread with a `postMessage` of the
- * request length (a bare number: the cheapest message to clone). The main thread answers by
+ * shared data area (a `SharedArrayBuffer`) and rings the main thread by storing the request
+ * length in the doorbell cell and `Atomics.notify` (the main thread waits on that cell with
+ * `Atomics.waitAsync`: cheaper than a `postMessage`, whose clone and message event cost some
+ * 7 us per call on one CPU, see bench/lua-bridge.ts `raw`). The main thread answers by
  * writing the reply into the same area, setting `state` to `ReplyInline` and `Atomics.notify`;
  * the worker, which spun briefly and then slept in `Atomics.wait`, decodes it. A message larger
  * than the shared area travels as a transferred `Uint8Array` over the port instead (state
@@ -32,8 +34,21 @@ export const Ctl = {
   Length: 1,
   /** Never written: the worker sleeps here for good once it has reported its exit. */
   Park: 2,
+  /**
+   * The doorbell: the worker stores a request's length here (or {@link Doorbell.OnPort} when
+   * the request travels over the port) and notifies; the main thread waits on it with
+   * `Atomics.waitAsync` and stores {@link Doorbell.Empty} when it takes the request.
+   */
+  Doorbell: 3,
   /** Cells in the block. */
   Size: 4
+} as const
+
+/** Values of the doorbell cell besides a request length (which is at least 8). */
+export const Doorbell = {
+  Empty: 0,
+  /** The request was posted on the port (larger than the shared area): the port's listener takes it. */
+  OnPort: 1
 } as const
 
 /** What the worker's current host call is waiting for. */
@@ -68,7 +83,7 @@ export const Status = { Ok: 0, Error: 1 } as const
 /** Maximum table nesting carried across the bridge (both directions). */
 export const MaxDepth = 32
 
-/** Messages the worker posts besides call doorbells (numbers / Uint8Arrays). */
+/** Messages the worker posts besides large requests (Uint8Arrays). */
 export type WorkerMessage =
   | { readonly kind: "ready" }
   | { readonly kind: "output"; readonly fd: 1 | 2; readonly bytes: Uint8Array }

@@ -1,10 +1,12 @@
 /**
- * Running Lua scripts: one worker thread per script, the main thread serving their host calls.
+ * Running Lua scripts: one worker thread per script (or the main thread, `thread: "main"`), the
+ * main thread serving their host calls.
  *
  * Design (measured, see docs/lua.md): each script runs in its own `worker_threads` Worker holding
  * one Lua 5.4 state (wasmoon). A host call encodes its arguments into a SharedArrayBuffer,
- * rings the main thread with a `postMessage` of the length, spins briefly (`spinMicros`), then
- * sleeps in `Atomics.wait`. The main thread decodes the call in its port's `message` handler and
+ * rings the main thread (the request's length in a doorbell cell + `Atomics.notify`; the main
+ * thread waits on it with `Atomics.waitAsync`), spins briefly (`spinMicros`), then sleeps in
+ * `Atomics.wait`. The main thread decodes the call and
  * runs the host function; a synchronous result is written back and notified in the same turn,
  * a promise first sets the state to `Async` (the worker still spins out its budget: a reply
  * that comes soon, e.g. data already on its way, then costs no wake-up). Because the Lua
@@ -13,9 +15,9 @@
  *
  * Measured on the 2-vCPU VM this was written on (`node dist/bench/lua-bridge.js`, figures and
  * ranges in docs/lua.md): a host call round trip costs 16-45 us, almost all of it the two
- * cross-thread wake-ups (the doorbell `postMessage` alone 13-21 us: an interrupt to a sleeping
- * CPU is a VM exit here), ~2 us the encoding, Lua and the host function; without Lua, with both
- * threads busy, the same transport does 1.5-6 us. A 64 KiB string one way ~100 us. A W2-shaped
+ * cross-thread wake-ups (an interrupt to a sleeping CPU is a VM exit here), ~2 us the encoding,
+ * Lua and the host function; without Lua, with both threads busy, the same transport does
+ * 1.5-6 us (a `postMessage` doorbell, used before: 5-6 us; on one CPU 23 us against 16). A 64 KiB string one way ~100 us. A W2-shaped
  * Lua client (two host calls per ping / pong, minimal TCP host) reaches ~0.6 of C LuaSocket's
  * round trips per second.
  *
@@ -27,7 +29,7 @@ import { MessageChannel, type MessagePort, receiveMessageOnPort, type ResourceLi
 import { type HostContext, type HostFunction, type HostRegistry, LuaError, type LuaValue, registryEntries } from "./Host.js"
 import { builtinLuaDir, workerUrl } from "./paths.js"
 import { ABANDONED, createEngine, type DirectReply, type Engine, type EngineInput } from "./engine.js"
-import { CallState, Ctl, Reader, Status, type WorkerInput, type WorkerMessage, Writer } from "./protocol.js"
+import { CallState, Ctl, Doorbell, Reader, Status, type WorkerInput, type WorkerMessage, Writer } from "./protocol.js"
 import { decodeValues, encodeValues } from "./values.js"
 
 /**
@@ -483,8 +485,23 @@ export const start = (script: LuaScript, options: RunOptions = {}): RunningScrip
       void p.then(deliver)
     }
 
-    const onMessage = (m: number | Uint8Array | WorkerMessage): void => {
-      if (typeof m === "number") return call(new Uint8Array(data, 0, m))
+    // the doorbell: a request in the shared area (its length), or one on the port (taken by
+    // onMessage). `exchange` takes the value, so a ring between two waits is never lost.
+    const ring = (): void => {
+      for (;;) {
+        if (ended) return
+        const v = Atomics.exchange(ctl, Ctl.Doorbell, Doorbell.Empty)
+        if (v > Doorbell.OnPort) call(new Uint8Array(data, 0, v))
+        const w = waitAsync(ctl, Ctl.Doorbell, Doorbell.Empty)
+        if (w.async) {
+          void w.value.then(ring)
+          return
+        }
+      }
+    }
+    ring()
+
+    const onMessage = (m: Uint8Array | WorkerMessage): void => {
       if (m instanceof Uint8Array) return call(m)
       switch (m.kind) {
         case "ready":
@@ -528,6 +545,7 @@ export const start = (script: LuaScript, options: RunOptions = {}): RunningScrip
       finishing = (async () => {
         abort.abort()
         void worker.terminate()
+        Atomics.notify(ctl, Ctl.Doorbell) // ends the doorbell's wait (ended is set)
         await exited
         // output the worker posted just before it died
         for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) {
@@ -575,6 +593,11 @@ export const start = (script: LuaScript, options: RunOptions = {}): RunningScrip
     void result.then(unwatch, unwatch)
   }
 }
+
+/** Node 20 has Atomics.waitAsync; TypeScript's ES2022 lib does not declare it. */
+const waitAsync = (Atomics as unknown as {
+  waitAsync: (a: Int32Array, index: number, value: number) => { async: false; value: string } | { async: true; value: Promise<string> }
+}).waitAsync
 
 const MinInt = -(2n ** 63n)
 const MaxInt = 2n ** 63n - 1n

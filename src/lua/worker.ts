@@ -10,7 +10,7 @@
  */
 import { type MessagePort, receiveMessageOnPort, workerData } from "node:worker_threads"
 import { createEngine } from "./engine.js"
-import { CallState, Ctl, Reader, type WorkerInput, type WorkerMessage, Writer } from "./protocol.js"
+import { CallState, Ctl, Doorbell, Reader, type WorkerInput, type WorkerMessage, Writer } from "./protocol.js"
 import { sleep } from "./stdio.js"
 
 const input = workerData as WorkerInput
@@ -21,14 +21,16 @@ const writer = new Writer(shared)
 const post = (m: WorkerMessage): void => port.postMessage(m)
 const spinMs = input.spinMicros / 1000
 
-/** Posts the request in `writer` and blocks until the reply; the reply as a private reader. */
+/** Rings the doorbell for the request in `writer` and blocks until the reply; the reply as a private reader. */
 const exchange = (): Reader => {
   Atomics.store(ctl, Ctl.State, CallState.Pending)
-  if (writer.inShared) port.postMessage(writer.pos)
+  if (writer.inShared) Atomics.store(ctl, Ctl.Doorbell, writer.pos)
   else {
     const bytes = writer.detach()
     port.postMessage(bytes, [bytes.buffer as ArrayBuffer])
+    Atomics.store(ctl, Ctl.Doorbell, Doorbell.OnPort)
   }
+  Atomics.notify(ctl, Ctl.Doorbell)
   let s = Atomics.load(ctl, Ctl.State)
   if (spinMs > 0 && s <= CallState.Async) {
     // spin first: a reply seen here costs no futex wake-up (~10-40 us on a VM); async

@@ -11,6 +11,18 @@ beforeAll(ensureBuilt, 120_000)
 
 const ports = (): number => process.getActiveResourcesInfo().filter((r) => r === "MessagePort").length
 
+/** The port count once the ports of earlier tests' workers have closed (they close asynchronously). */
+const settledPorts = async (): Promise<number> => {
+  let n = ports()
+  for (let i = 0, same = 0; i < 300 && same < 10; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 10))
+    const m = ports()
+    same = m === n ? same + 1 : 0
+    n = m
+  }
+  return n
+}
+
 /** Resolves when `n` calls have been seen. */
 const signal = () => {
   let fire!: () => void
@@ -156,7 +168,7 @@ describe("cleanups", () => {
 describe("interruption", () => {
   it("interrupting the Effect terminates a worker blocked in a host call and runs onExit", async () => {
     const workers = liveWorkerCount()
-    const portsBefore = ports()
+    const portsBefore = await settledPorts()
     const started = signal()
     const log: Array<string> = []
     const fiber = Effect.runFork(
