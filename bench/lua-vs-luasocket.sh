@@ -2,14 +2,17 @@
 # W2 (request/response) and W3 (line receive) of the shared bench's Lua scripts, run under
 # Debian's lua5.4 + LuaSocket and under `luasock run` (this package's Lua runtime), the same
 # scripts, the same CPU placement (server on CPU 0, client on CPU 1; PIN=same puts both on 0).
-# Medians of REPS runs. Needs lua5.4 + lua-socket and the shared bench directory
-# (SHARED_BENCH, default ../shared/bench); run `npm run build` first.
+# Medians of REPS runs, lua5.4 and each luasock placement interleaved. THREADS (default "worker
+# main") says which placements of the Lua state to run: `worker` (luasock run's default: a
+# worker thread) and `main` (luasock run --main-thread). Needs lua5.4 + lua-socket and the
+# shared bench directory (SHARED_BENCH, default ../shared/bench); run `npm run build` first.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 SHARED="${SHARED_BENCH:-$ROOT/../shared/bench}"
 REPS="${REPS:-3}"; W2_N="${W2_N:-20000}"; W3_N="${W3_N:-200000}"
 if [ "${PIN:-split}" = same ]; then CS=0; CC=0; else CS=0; CC=1; fi
 LUASOCK="node $ROOT/dist/src/cli/luasock.js run"
+THREADS="${THREADS:-worker main}"
 [ -f "$SHARED/lua/client.lua" ] || { echo "no shared bench at $SHARED (set SHARED_BENCH)"; exit 1; }
 command -v lua5.4 >/dev/null || { echo "lua5.4 is not installed"; exit 1; }
 tmp="$(mktemp -d)"; trap 'rm -rf "$tmp"' EXIT
@@ -23,8 +26,17 @@ pair() { # impl workload n -> the client's metric
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 for w in w2 w3; do
   metric=$([ $w = w2 ] && echo rt_s || echo lines_s); n=$([ $w = w2 ] && echo "$W2_N" || echo "$W3_N")
-  : > "$tmp/lua"; : > "$tmp/ls"
-  for _ in $(seq "$REPS"); do pair lua5.4 $w "$n" $metric >> "$tmp/lua"; pair "$LUASOCK" $w "$n" $metric >> "$tmp/ls"; done
-  l=$(median < "$tmp/lua"); s=$(median < "$tmp/ls")
-  awk -v w="$w" -v m="$metric" -v l="$l" -v s="$s" 'BEGIN { printf "%s %-8s lua5.4+LuaSocket %12.0f   luasock run %12.0f   ratio %.3f\n", w, m, l, s, s / l }'
+  : > "$tmp/lua"; for t in $THREADS; do : > "$tmp/ls-$t"; done
+  for _ in $(seq "$REPS"); do
+    pair lua5.4 $w "$n" $metric >> "$tmp/lua"
+    for t in $THREADS; do
+      flag=$([ "$t" = main ] && echo "--main-thread" || echo "")
+      LUASOCK_THREAD= pair "$LUASOCK $flag" $w "$n" $metric >> "$tmp/ls-$t"
+    done
+  done
+  l=$(median < "$tmp/lua")
+  for t in $THREADS; do
+    s=$(median < "$tmp/ls-$t")
+    awk -v w="$w" -v m="$metric" -v t="$t" -v l="$l" -v s="$s" 'BEGIN { printf "%s %-8s lua5.4+LuaSocket %10.0f   luasock run (%-6s) %10.0f   ratio %.3f\n", w, m, l, t, s, s / l }'
+  done
 done
