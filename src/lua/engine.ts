@@ -196,6 +196,69 @@ export const createEngine = async (input: EngineInput, env: EngineEnv): Promise<
   // ---- the Lua state ---------------------------------------------------------------------
 
   const em = await initializeLua()
+  // the C API as local functions: a call is then a plain call, not a property load each time
+  const {
+    _free,
+    _luaL_argerror,
+    _luaL_callmeta,
+    _luaL_checkinteger,
+    _luaL_checklstring,
+    _luaL_checkstack,
+    _luaL_loadbufferx,
+    _luaL_newstate,
+    _luaL_openlibs,
+    _luaL_optinteger,
+    _luaL_tolstring,
+    _luaL_traceback,
+    _luaL_typeerror,
+    _luaL_where,
+    _lua_absindex,
+    _lua_callk,
+    _lua_checkstack,
+    _lua_close,
+    _lua_concat,
+    _lua_createtable,
+    _lua_error,
+    _lua_getfield,
+    _lua_getglobal,
+    _lua_gettop,
+    _lua_isinteger,
+    _lua_isyieldable,
+    _lua_newthread,
+    _lua_newuserdatauv,
+    _lua_next,
+    _lua_pcallk,
+    _lua_pushboolean,
+    _lua_pushcclosure,
+    _lua_pushinteger,
+    _lua_pushlstring,
+    _lua_pushnil,
+    _lua_pushnumber,
+    _lua_pushthread,
+    _lua_pushvalue,
+    _lua_rawset,
+    _lua_rawseti,
+    _lua_resetthread,
+    _lua_resume,
+    _lua_rotate,
+    _lua_setfield,
+    _lua_setglobal,
+    _lua_settop,
+    _lua_setupvalue,
+    _lua_status,
+    _lua_stringtonumber,
+    _lua_toboolean,
+    _lua_tointegerx,
+    _lua_tolstring,
+    _lua_tonumberx,
+    _lua_topointer,
+    _lua_tothread,
+    _lua_touserdata,
+    _lua_type,
+    _lua_xmove,
+    _lua_yieldk,
+    _malloc
+  } = em
 
   const cstrings = new Map<string, Ptr>()
   /** A permanent NUL-terminated copy of a (short, constant) string. */
@@ -203,17 +266,17 @@ export const createEngine = async (input: EngineInput, env: EngineEnv): Promise<
     let p = cstrings.get(s)
     if (p === undefined) {
       const b = utf8.encode(s)
-      p = em._malloc(b.length + 1)
+      p = _malloc(b.length + 1)
       em.HEAPU8.set(b, p)
       em.HEAPU8[p + b.length] = 0
       cstrings.set(s, p)
     }
     return p
   }
-  const lenPtr = em._malloc(8)
-  const errBuf = em._malloc(512)
+  const lenPtr = _malloc(8)
+  const errBuf = _malloc(512)
 
-  let scratchPtr = em._malloc(1 << 16)
+  let scratchPtr = _malloc(1 << 16)
   let scratchSize = 1 << 16
   /**
    * Scratch wasm memory for `n` bytes (re-read the pointer after any Lua call: it may move).
@@ -221,12 +284,12 @@ export const createEngine = async (input: EngineInput, env: EngineEnv): Promise<
    */
   const scratch = (L: State, n: number): Ptr => {
     if (n > scratchSize) {
-      em._free(scratchPtr)
+      _free(scratchPtr)
       scratchSize = Math.max(n, scratchSize * 2)
-      scratchPtr = em._malloc(scratchSize)
+      scratchPtr = _malloc(scratchSize)
       if (scratchPtr === 0) {
         scratchSize = 1 << 16
-        scratchPtr = em._malloc(scratchSize)
+        scratchPtr = _malloc(scratchSize)
         if (scratchPtr === 0) throw new Error("the wasm heap is exhausted")
         raise(L, "not enough memory")
       }
@@ -236,9 +299,9 @@ export const createEngine = async (input: EngineInput, env: EngineEnv): Promise<
   /** Gives back a big scratch area after a large transfer. */
   const shrinkScratch = (): void => {
     if (scratchSize > 1 << 20) {
-      em._free(scratchPtr)
+      _free(scratchPtr)
       scratchSize = 1 << 16
-      scratchPtr = em._malloc(scratchSize)
+      scratchPtr = _malloc(scratchSize)
     }
   }
 
@@ -246,7 +309,7 @@ export const createEngine = async (input: EngineInput, env: EngineEnv): Promise<
     const len = end - start
     const p = scratch(L, len)
     em.HEAPU8.set(bytes.subarray(start, end), p)
-    em._lua_pushlstring(L, p, len)
+    _lua_pushlstring(L, p, len)
   }
   const pushText = (L: State, s: string): void => {
     const b = utf8.encode(s)
@@ -254,12 +317,12 @@ export const createEngine = async (input: EngineInput, env: EngineEnv): Promise<
   }
   /** The bytes of the string at idx (no conversion), as a view valid until the next Lua call. */
   const stringView = (L: State, idx: number): Uint8Array => {
-    const p = em._lua_tolstring(L, idx, lenPtr)
+    const p = _lua_tolstring(L, idx, lenPtr)
     return em.HEAPU8.subarray(p, p + em.HEAPU32[lenPtr >> 2]!)
   }
   /** luaL_checklstring, as a copy. */
   const checkBytes = (L: State, arg: number): Uint8Array => {
-    const p = em._luaL_checklstring(L, arg, lenPtr)
+    const p = _luaL_checklstring(L, arg, lenPtr)
     return em.HEAPU8.slice(p, p + em.HEAPU32[lenPtr >> 2]!)
   }
   /** Raises "bad argument #arg to 'f' (msg)" (never returns). */
@@ -267,20 +330,20 @@ export const createEngine = async (input: EngineInput, env: EngineEnv): Promise<
     const b = utf8.encode(msg).subarray(0, 511)
     em.HEAPU8.set(b, errBuf)
     em.HEAPU8[errBuf + b.length] = 0
-    em._luaL_argerror(L, arg, errBuf)
+    _luaL_argerror(L, arg, errBuf)
     throw new Error("unreachable: luaL_argerror returned")
   }
   /** Raises a Lua error with a string value (never returns). */
   const raise = (L: State, msg: string): never => {
     pushText(L, msg)
-    em._lua_error(L)
+    _lua_error(L)
     throw new Error("unreachable: lua_error returned")
   }
 
   const C = (fn: (L: State) => number): Ptr => em.addFunction(fn, "ii")
   const setField = (L: State, idx: number, name: string, fn: Ptr, upvalues = 0): void => {
-    em._lua_pushcclosure(L, fn, upvalues)
-    em._lua_setfield(L, idx < 0 && idx > LUA_REGISTRYINDEX ? idx - 1 : idx, cstr(name))
+    _lua_pushcclosure(L, fn, upvalues)
+    _lua_setfield(L, idx < 0 && idx > LUA_REGISTRYINDEX ? idx - 1 : idx, cstr(name))
   }
 
   // ---- host calls ------------------------------------------------------------------------
@@ -289,49 +352,49 @@ export const createEngine = async (input: EngineInput, env: EngineEnv): Promise<
 
   /** Encodes the Lua value at idx (argument `arg` of the call, for error messages). */
   const encodeStack = (L: State, idx: number, arg: number, depth: number): void => {
-    const t = em._lua_type(L, idx)
+    const t = _lua_type(L, idx)
     switch (t) {
       case LuaType.None:
       case LuaType.Nil:
         writer.u8(Tag.Nil)
         return
       case LuaType.Boolean:
-        writer.u8(em._lua_toboolean(L, idx) ? Tag.True : Tag.False)
+        writer.u8(_lua_toboolean(L, idx) ? Tag.True : Tag.False)
         return
       case LuaType.Number:
-        if (em._lua_isinteger(L, idx)) {
+        if (_lua_isinteger(L, idx)) {
           writer.u8(Tag.Int)
-          writer.i64(em._lua_tointegerx(L, idx, 0))
+          writer.i64(_lua_tointegerx(L, idx, 0))
         } else {
           writer.u8(Tag.Float)
-          writer.f64(em._lua_tonumberx(L, idx, 0))
+          writer.f64(_lua_tonumberx(L, idx, 0))
         }
         return
       case LuaType.String: {
-        const p = em._lua_tolstring(L, idx, lenPtr)
+        const p = _lua_tolstring(L, idx, lenPtr)
         writer.str(em.HEAPU8, p, p + em.HEAPU32[lenPtr >> 2]!)
         return
       }
       case LuaType.Table: {
         if (depth >= MaxDepth) argError(L, arg, `table nested deeper than ${MaxDepth} levels, not supported by host call`)
-        const id = em._lua_topointer(L, idx)
+        const id = _lua_topointer(L, idx)
         if (visiting.includes(id)) argError(L, arg, "cyclic table not supported by host call")
-        if (!em._lua_checkstack(L, 4)) argError(L, arg, "table too deep for the Lua stack")
+        if (!_lua_checkstack(L, 4)) argError(L, arg, "table too deep for the Lua stack")
         visiting.push(id)
-        const table = em._lua_absindex(L, idx)
+        const table = _lua_absindex(L, idx)
         writer.u8(Tag.Pairs)
         writer.u32(0)
         const countAt = writer.pos - 4
         let n = 0
-        em._lua_pushnil(L)
-        while (em._lua_next(L, table)) {
-          const kt = em._lua_type(L, -2)
+        _lua_pushnil(L)
+        while (_lua_next(L, table)) {
+          const kt = _lua_type(L, -2)
           if (kt !== LuaType.String && kt !== LuaType.Number && kt !== LuaType.Boolean) {
             argError(L, arg, `table with a ${typeName(kt)} key not supported by host call`)
           }
           encodeStack(L, -2, arg, depth + 1)
           encodeStack(L, -1, arg, depth + 1)
-          em._lua_settop(L, -2)
+          _lua_settop(L, -2)
           n++
         }
         writer.view.setUint32(countAt, n, true)
@@ -352,19 +415,19 @@ export const createEngine = async (input: EngineInput, env: EngineEnv): Promise<
     const tag = r.u8()
     switch (tag) {
       case Tag.Nil:
-        em._lua_pushnil(L)
+        _lua_pushnil(L)
         return
       case Tag.False:
-        em._lua_pushboolean(L, 0)
+        _lua_pushboolean(L, 0)
         return
       case Tag.True:
-        em._lua_pushboolean(L, 1)
+        _lua_pushboolean(L, 1)
         return
       case Tag.Float:
-        em._lua_pushnumber(L, r.f64())
+        _lua_pushnumber(L, r.f64())
         return
       case Tag.Int:
-        em._lua_pushinteger(L, r.i64())
+        _lua_pushinteger(L, r.i64())
         return
       case Tag.Str: {
         const len = r.strLength()
@@ -374,26 +437,26 @@ export const createEngine = async (input: EngineInput, env: EngineEnv): Promise<
       }
       case Tag.Array: {
         const n = r.u32()
-        if (!em._lua_checkstack(L, 4)) raise(L, "host call result too deep for the Lua stack")
-        em._lua_createtable(L, n, 0)
+        if (!_lua_checkstack(L, 4)) raise(L, "host call result too deep for the Lua stack")
+        _lua_createtable(L, n, 0)
         for (let i = 0; i < n; i++) {
           if (r.buf[r.pos] === Tag.Nil) {
             r.pos++
             continue
           }
           pushValue(L, r)
-          em._lua_rawseti(L, -2, BigInt(i + 1))
+          _lua_rawseti(L, -2, BigInt(i + 1))
         }
         return
       }
       case Tag.Record: {
         const n = r.u32()
-        if (!em._lua_checkstack(L, 4)) raise(L, "host call result too deep for the Lua stack")
-        em._lua_createtable(L, 0, n)
+        if (!_lua_checkstack(L, 4)) raise(L, "host call result too deep for the Lua stack")
+        _lua_createtable(L, 0, n)
         for (let i = 0; i < n; i++) {
           pushValue(L, r)
           pushValue(L, r)
-          em._lua_rawset(L, -3)
+          _lua_rawset(L, -3)
         }
         return
       }
@@ -407,7 +470,7 @@ export const createEngine = async (input: EngineInput, env: EngineEnv): Promise<
     const status = r.u8()
     if (status === Status.Ok) {
       const n = r.u32()
-      if (n > 0) em._luaL_checkstack(L, n + 1, cstr("too many results from host call"))
+      if (n > 0) _luaL_checkstack(L, n + 1, cstr("too many results from host call"))
       for (let i = 0; i < n; i++) pushValue(L, r)
       if (large || r.buf.length > 1 << 20) shrinkScratch()
       return n
@@ -415,11 +478,11 @@ export const createEngine = async (input: EngineInput, env: EngineEnv): Promise<
     const level = r.i32()
     pushValue(L, r)
     if (level > 0) {
-      em._luaL_where(L, level)
-      em._lua_rotate(L, -2, 1)
-      em._lua_concat(L, 2)
+      _luaL_where(L, level)
+      _lua_rotate(L, -2, 1)
+      _lua_concat(L, 2)
     }
-    return em._lua_error(L)
+    return _lua_error(L)
   }
 
   // ---- waiting on the main thread (inline driver) ----------------------------------------
@@ -437,7 +500,7 @@ export const createEngine = async (input: EngineInput, env: EngineEnv): Promise<
   const chain: Array<boolean> = []
   /** Whether a host call on thread L can wait by yielding to the driver. */
   const canWait = (L: State): boolean =>
-    co0 !== 0 && em._lua_isyieldable(L) !== 0 && (L === co0 || (chain.length > 0 && chain[chain.length - 1]!))
+    co0 !== 0 && _lua_isyieldable(L) !== 0 && (L === co0 || (chain.length > 0 && chain[chain.length - 1]!))
 
   const K = (fn: (L: State, status: number, ctx: number) => number): Ptr => em.addFunction(fn, "iiii")
 
@@ -455,31 +518,31 @@ export const createEngine = async (input: EngineInput, env: EngineEnv): Promise<
     if ("values" in r) {
       const vs = r.values
       const n = vs.length
-      if (n > 0) em._luaL_checkstack(L, n + 1, cstr("too many results from host call"))
+      if (n > 0) _luaL_checkstack(L, n + 1, cstr("too many results from host call"))
       for (let i = 0; i < n; i++) pushScalar(L, vs[i])
       return n
     }
     if (typeof r.message === "string") pushText(L, r.message)
     else pushBytes(L, r.message, 0, r.message.length)
     if (r.level > 0) {
-      em._luaL_where(L, r.level)
-      em._lua_rotate(L, -2, 1)
-      em._lua_concat(L, 2)
+      _luaL_where(L, r.level)
+      _lua_rotate(L, -2, 1)
+      _lua_concat(L, 2)
     }
-    return em._lua_error(L)
+    return _lua_error(L)
   }
 
   /** Pushes a scalar JS value as the wire would carry it (numbers as floats, bigints as integers). */
   const pushScalar = (L: State, v: LuaValue): void => {
     switch (typeof v) {
       case "boolean":
-        em._lua_pushboolean(L, v ? 1 : 0)
+        _lua_pushboolean(L, v ? 1 : 0)
         return
       case "number":
-        em._lua_pushnumber(L, v)
+        _lua_pushnumber(L, v)
         return
       case "bigint":
-        em._lua_pushinteger(L, v)
+        _lua_pushinteger(L, v)
         return
       case "string":
         pushText(L, v)
@@ -490,7 +553,7 @@ export const createEngine = async (input: EngineInput, env: EngineEnv): Promise<
           return
         }
     }
-    em._lua_pushnil(L)
+    _lua_pushnil(L)
   }
 
   /** Arguments first..top as JS values, or undefined when one is a table (or unsupported). */
@@ -499,22 +562,22 @@ export const createEngine = async (input: EngineInput, env: EngineEnv): Promise<
     const args: Array<LuaValue> = new Array(n)
     for (let i = 0; i < n; i++) {
       const idx = first + i
-      switch (em._lua_type(L, idx)) {
+      switch (_lua_type(L, idx)) {
         case LuaType.Nil:
           args[i] = undefined
           break
         case LuaType.Boolean:
-          args[i] = em._lua_toboolean(L, idx) !== 0
+          args[i] = _lua_toboolean(L, idx) !== 0
           break
         case LuaType.Number:
-          if (em._lua_isinteger(L, idx)) {
-            const v = em._lua_tointegerx(L, idx, 0)
+          if (_lua_isinteger(L, idx)) {
+            const v = _lua_tointegerx(L, idx, 0)
             const x = Number(v)
             args[i] = Number.isSafeInteger(x) ? x : v
-          } else args[i] = em._lua_tonumberx(L, idx, 0)
+          } else args[i] = _lua_tonumberx(L, idx, 0)
           break
         case LuaType.String: {
-          const p = em._lua_tolstring(L, idx, lenPtr)
+          const p = _lua_tolstring(L, idx, lenPtr)
           args[i] = em.HEAPU8.slice(p, p + em.HEAPU32[lenPtr >> 2]!)
           break
         }
@@ -529,7 +592,7 @@ export const createEngine = async (input: EngineInput, env: EngineEnv): Promise<
 
   /** A host call with the arguments at stack indices first..top. */
   const hostCall = (L: State, id: number, first: number): number => {
-    const top = em._lua_gettop(L)
+    const top = _lua_gettop(L)
     if (env.direct !== undefined) {
       const args = directArgs(L, first, top)
       if (args !== undefined) {
@@ -564,7 +627,7 @@ export const createEngine = async (input: EngineInput, env: EngineEnv): Promise<
       )
     }
     pending = r
-    return em._lua_yieldk(L, 0, 0, hostK)
+    return _lua_yieldk(L, 0, 0, hostK)
   }
 
   // ---- coroutines on the main thread ------------------------------------------------------
@@ -573,11 +636,11 @@ export const createEngine = async (input: EngineInput, env: EngineEnv): Promise<
   // it resumes the coroutine, whose host call then returns its results.
 
   const HOST = -2
-  const nresPtr = em._malloc(4)
+  const nresPtr = _malloc(4)
 
   /** luaL_typeerror: "bad argument #arg to 'f' (<what> expected, got <__name or type>)". */
   const typeError = (L: State, arg: number, what: string): never => {
-    em._luaL_typeerror(L, arg, cstr(what))
+    _luaL_typeerror(L, arg, cstr(what))
     throw new Error("unreachable: luaL_typeerror returned")
   }
 
@@ -587,111 +650,111 @@ export const createEngine = async (input: EngineInput, env: EngineEnv): Promise<
    * co waits (co yielded for it).
    */
   const auxresume = (L: State, co: State, narg: number): number => {
-    if (!em._lua_checkstack(co, narg)) {
+    if (!_lua_checkstack(co, narg)) {
       pushText(L, "too many arguments to resume")
       return -1
     }
-    em._lua_xmove(L, co, narg)
+    _lua_xmove(L, co, narg)
     chain.push(canWait(L))
     let status: number
     try {
-      status = em._lua_resume(co, L, narg, nresPtr)
+      status = _lua_resume(co, L, narg, nresPtr)
     } finally {
       chain.pop()
     }
     if (status === LUA_OK || status === LUA_YIELD) {
       if (status === LUA_YIELD && pending !== undefined) return HOST
       const nres = em.HEAPU32[nresPtr >> 2]!
-      if (!em._lua_checkstack(L, nres + 1)) {
-        em._lua_settop(co, -nres - 1)
+      if (!_lua_checkstack(L, nres + 1)) {
+        _lua_settop(co, -nres - 1)
         pushText(L, "too many results to resume")
         return -1
       }
-      em._lua_xmove(co, L, nres)
+      _lua_xmove(co, L, nres)
       return nres
     }
-    em._lua_xmove(co, L, 1)
+    _lua_xmove(co, L, 1)
     return -1
   }
 
   const resumeResults = (L: State, r: number): number => {
-    if (r === HOST) return em._lua_yieldk(L, 0, 0, coResumeK)
+    if (r === HOST) return _lua_yieldk(L, 0, 0, coResumeK)
     if (r < 0) {
-      em._lua_pushboolean(L, 0)
-      em._lua_rotate(L, -2, 1)
+      _lua_pushboolean(L, 0)
+      _lua_rotate(L, -2, 1)
       return 2
     }
-    em._lua_pushboolean(L, 1)
-    em._lua_rotate(L, -(r + 1), 1)
+    _lua_pushboolean(L, 1)
+    _lua_rotate(L, -(r + 1), 1)
     return r + 1
   }
   const threadArg = (L: State, idx: number): State => {
-    const co = em._lua_tothread(L, idx)
+    const co = _lua_tothread(L, idx)
     return co === 0 ? typeError(L, idx, "coroutine") : co
   }
-  const coResume = C((L) => resumeResults(L, auxresume(L, threadArg(L, 1), em._lua_gettop(L) - 1)))
+  const coResume = C((L) => resumeResults(L, auxresume(L, threadArg(L, 1), _lua_gettop(L) - 1)))
   const coResumeK = K((L) => resumeResults(L, auxresume(L, threadArg(L, 1), 0)))
 
   const wrapResults = (L: State, co: State, r: number): number => {
-    if (r === HOST) return em._lua_yieldk(L, 0, 0, auxwrapK)
+    if (r === HOST) return _lua_yieldk(L, 0, 0, auxwrapK)
     if (r < 0) {
-      let stat = em._lua_status(co)
+      let stat = _lua_status(co)
       if (stat !== LUA_OK && stat !== LUA_YIELD) {
-        stat = em._lua_resetthread(co)
-        em._lua_xmove(co, L, 1)
+        stat = _lua_resetthread(co)
+        _lua_xmove(co, L, 1)
       }
-      if (stat !== LUA_ERRMEM && em._lua_type(L, -1) === LuaType.String) {
-        em._luaL_where(L, 1)
-        em._lua_rotate(L, -2, 1)
-        em._lua_concat(L, 2)
+      if (stat !== LUA_ERRMEM && _lua_type(L, -1) === LuaType.String) {
+        _luaL_where(L, 1)
+        _lua_rotate(L, -2, 1)
+        _lua_concat(L, 2)
       }
-      return em._lua_error(L)
+      return _lua_error(L)
     }
     return r
   }
   const auxwrap = C((L) => {
-    const co = em._lua_tothread(L, upvalueIndex(1))
-    return wrapResults(L, co, auxresume(L, co, em._lua_gettop(L)))
+    const co = _lua_tothread(L, upvalueIndex(1))
+    return wrapResults(L, co, auxresume(L, co, _lua_gettop(L)))
   })
   const auxwrapK = K((L) => {
-    const co = em._lua_tothread(L, upvalueIndex(1))
+    const co = _lua_tothread(L, upvalueIndex(1))
     return wrapResults(L, co, auxresume(L, co, 0))
   })
   const coWrap = C((L) => {
-    if (em._lua_type(L, 1) !== LuaType.Function) return typeError(L, 1, "function")
-    const co = em._lua_newthread(L)
-    em._lua_pushvalue(L, 1)
-    em._lua_xmove(L, co, 1)
-    em._lua_pushcclosure(L, auxwrap, 1)
+    if (_lua_type(L, 1) !== LuaType.Function) return typeError(L, 1, "function")
+    const co = _lua_newthread(L)
+    _lua_pushvalue(L, 1)
+    _lua_xmove(L, co, 1)
+    _lua_pushcclosure(L, auxwrap, 1)
     return 1
   })
   /** yield: the driver's coroutine stands for lua5.4's main thread, which cannot yield. */
   const coYield = C((L) => {
     if (L === co0) {
       pushText(L, "attempt to yield from outside a coroutine")
-      return em._lua_error(L)
+      return _lua_error(L)
     }
-    return em._lua_yieldk(L, em._lua_gettop(L), 0, 0)
+    return _lua_yieldk(L, _lua_gettop(L), 0, 0)
   })
   const coIsyieldable = C((L) => {
-    const co = em._lua_type(L, 1) === LuaType.None ? L : threadArg(L, 1)
-    em._lua_pushboolean(L, co !== co0 && em._lua_isyieldable(co) ? 1 : 0)
+    const co = _lua_type(L, 1) === LuaType.None ? L : threadArg(L, 1)
+    _lua_pushboolean(L, co !== co0 && _lua_isyieldable(co) ? 1 : 0)
     return 1
   })
   const coRunning = C((L) => {
-    const isMain = em._lua_pushthread(L)
-    em._lua_pushboolean(L, isMain || L === co0 ? 1 : 0)
+    const isMain = _lua_pushthread(L)
+    _lua_pushboolean(L, isMain || L === co0 ? 1 : 0)
     return 2
   })
 
   const installCoroutines = (L: State): void => {
-    em._lua_getglobal(L, cstr("coroutine"))
+    _lua_getglobal(L, cstr("coroutine"))
     setField(L, -1, "resume", coResume)
     setField(L, -1, "wrap", coWrap)
     setField(L, -1, "yield", coYield)
     setField(L, -1, "isyieldable", coIsyieldable)
     setField(L, -1, "running", coRunning)
-    em._lua_settop(L, -2)
+    _lua_settop(L, -2)
   }
 
   const hostIds = new Map<string, number>()
@@ -704,13 +767,13 @@ export const createEngine = async (input: EngineInput, env: EngineEnv): Promise<
 
   /** print, as lua5.4's: luaL_tolstring of each argument (so __tostring and __name count). */
   const luaPrint = C((L) => {
-    const n = em._lua_gettop(L)
+    const n = _lua_gettop(L)
     const parts: Array<Uint8Array> = []
     let total = 1
     for (let i = 1; i <= n; i++) {
-      const p = em._luaL_tolstring(L, i, lenPtr)
+      const p = _luaL_tolstring(L, i, lenPtr)
       const s = em.HEAPU8.slice(p, p + em.HEAPU32[lenPtr >> 2]!)
-      em._lua_settop(L, -2)
+      _lua_settop(L, -2)
       if (i > 1) {
         parts.push(TAB)
         total++
@@ -732,11 +795,11 @@ export const createEngine = async (input: EngineInput, env: EngineEnv): Promise<
     let total = 0
     for (let i = first; i <= last; i++) {
       let s: Uint8Array
-      if (em._lua_type(L, i) === LuaType.Number) {
-        const p = em._luaL_tolstring(L, i, lenPtr)
+      if (_lua_type(L, i) === LuaType.Number) {
+        const p = _luaL_tolstring(L, i, lenPtr)
         s = em.HEAPU8.slice(p, p + em.HEAPU32[lenPtr >> 2]!)
-        em._lua_settop(L, -2)
-        if (!em._lua_isinteger(L, i) && s.length > 2 && s[s.length - 2] === 0x2e && s[s.length - 1] === 0x30) {
+        _lua_settop(L, -2)
+        if (!_lua_isinteger(L, i) && s.length > 2 && s[s.length - 2] === 0x2e && s[s.length - 1] === 0x30) {
           // tostring added ".0" to a float that "looks like an int"; %.14g has no such suffix
           let plain = true
           for (let k = 0; k < s.length - 2; k++) {
@@ -761,38 +824,38 @@ export const createEngine = async (input: EngineInput, env: EngineEnv): Promise<
   const fileWrite = (L: State, fd: 1 | 2, bytes: Uint8Array): number => {
     const e = emit(fd, bytes)
     if (e === undefined) return 1
-    em._lua_pushnil(L)
+    _lua_pushnil(L)
     pushText(L, strerror(e))
-    em._lua_pushinteger(L, BigInt((e as { errno?: number }).errno ?? 0) * -1n)
+    _lua_pushinteger(L, BigInt((e as { errno?: number }).errno ?? 0) * -1n)
     return 3
   }
 
   /** Calls the original C function (upvalue 1) with the same arguments. */
   const delegate = (L: State): number => {
-    const n = em._lua_gettop(L)
-    em._lua_pushvalue(L, upvalueIndex(1))
-    em._lua_rotate(L, 1, 1)
-    em._lua_callk(L, n, LUA_MULTRET, 0, 0)
-    return em._lua_gettop(L)
+    const n = _lua_gettop(L)
+    _lua_pushvalue(L, upvalueIndex(1))
+    _lua_rotate(L, 1, 1)
+    _lua_callk(L, n, LUA_MULTRET, 0, 0)
+    return _lua_gettop(L)
   }
 
   /** io.write(...): to the default output file. */
   const ioWrite = C((L) => {
-    em._lua_getfield(L, LUA_REGISTRYINDEX, cstr("_IO_output"))
-    const fd = fdOf(em._lua_touserdata(L, -1))
-    em._lua_settop(L, -2)
+    _lua_getfield(L, LUA_REGISTRYINDEX, cstr("_IO_output"))
+    const fd = fdOf(_lua_touserdata(L, -1))
+    _lua_settop(L, -2)
     if (fd === 0) return delegate(L)
-    const bytes = writeArgs(L, 1, em._lua_gettop(L))
-    em._lua_getfield(L, LUA_REGISTRYINDEX, cstr("_IO_output"))
+    const bytes = writeArgs(L, 1, _lua_gettop(L))
+    _lua_getfield(L, LUA_REGISTRYINDEX, cstr("_IO_output"))
     return fileWrite(L, fd, bytes)
   })
 
   /** file:write(...) */
   const fileWriteMethod = C((L) => {
-    const fd = fdOf(em._lua_touserdata(L, 1))
+    const fd = fdOf(_lua_touserdata(L, 1))
     if (fd === 0) return delegate(L)
-    const bytes = writeArgs(L, 2, em._lua_gettop(L))
-    em._lua_settop(L, 1)
+    const bytes = writeArgs(L, 2, _lua_gettop(L))
+    _lua_settop(L, 1)
     return fileWrite(L, fd, bytes)
   })
 
@@ -804,7 +867,7 @@ export const createEngine = async (input: EngineInput, env: EngineEnv): Promise<
 
   /** file:setvbuf(mode [, size]): on stdout it sets this runtime's buffering too. */
   const fileSetvbufMethod = C((L) => {
-    if (em._lua_touserdata(L, 1) === stdoutUd && em._lua_type(L, 2) === LuaType.String) {
+    if (_lua_touserdata(L, 1) === stdoutUd && _lua_type(L, 2) === LuaType.String) {
       const mode = decoder.decode(stringView(L, 2))
       if (mode === "no" || mode === "line" || mode === "full") {
         stdio.flushStdout()
@@ -865,34 +928,34 @@ export const createEngine = async (input: EngineInput, env: EngineEnv): Promise<
     b.set(buf)
     const p = scratch(L, b.length)
     em.HEAPU8.set(b, p)
-    if (em._lua_stringtonumber(L, p) !== 0) return true
-    em._lua_pushnil(L)
+    if (_lua_stringtonumber(L, p) !== 0) return true
+    _lua_pushnil(L)
     return false
   }
 
   /** g_read on stdin, formats at first..top; the number of results. */
   const stdinRead = (L: State, first: number): number => {
-    const top = em._lua_gettop(L)
+    const top = _lua_gettop(L)
     if (top < first) {
       const line = stdio.take(Infinity, 10, false)
-      if (line === null) em._lua_pushnil(L)
+      if (line === null) _lua_pushnil(L)
       else pushBytes(L, line, 0, line.length)
       return 1
     }
-    em._luaL_checkstack(L, top - first + 20, cstr("too many arguments"))
+    _luaL_checkstack(L, top - first + 20, cstr("too many arguments"))
     let n = first
     let ok = true
     for (; n <= top && ok; n++) {
-      if (em._lua_type(L, n) === LuaType.Number) {
-        const want = Number(em._luaL_checkinteger(L, n))
+      if (_lua_type(L, n) === LuaType.Number) {
+        const want = Number(_luaL_checkinteger(L, n))
         if (want === 0) {
           ok = stdio.fill()
           if (ok) pushBytes(L, new Uint8Array(0), 0, 0)
-          else em._lua_pushnil(L)
+          else _lua_pushnil(L)
         } else {
           const got = stdio.take(want, -1, false)
           ok = got !== null
-          if (got === null) em._lua_pushnil(L)
+          if (got === null) _lua_pushnil(L)
           else pushBytes(L, got, 0, got.length)
         }
         continue
@@ -908,7 +971,7 @@ export const createEngine = async (input: EngineInput, env: EngineEnv): Promise<
           // L
           const line = stdio.take(Infinity, 10, f === 0x4c)
           ok = line !== null
-          if (line === null) em._lua_pushnil(L)
+          if (line === null) _lua_pushnil(L)
           else pushBytes(L, line, 0, line.length)
           break
         }
@@ -927,16 +990,16 @@ export const createEngine = async (input: EngineInput, env: EngineEnv): Promise<
 
   /** io.read(...): from the default input. */
   const ioRead = C((L) => {
-    em._lua_getfield(L, LUA_REGISTRYINDEX, cstr("_IO_input"))
-    const isStdin = em._lua_touserdata(L, -1) === stdinUd
-    em._lua_settop(L, -2)
+    _lua_getfield(L, LUA_REGISTRYINDEX, cstr("_IO_input"))
+    const isStdin = _lua_touserdata(L, -1) === stdinUd
+    _lua_settop(L, -2)
     if (!isStdin) return delegate(L)
     return stdinRead(L, 1)
   })
 
   /** file:read(...) */
   const fileReadMethod = C((L) => {
-    if (em._lua_touserdata(L, 1) !== stdinUd) return delegate(L)
+    if (_lua_touserdata(L, 1) !== stdinUd) return delegate(L)
     return stdinRead(L, 2)
   })
 
@@ -967,14 +1030,14 @@ export const createEngine = async (input: EngineInput, env: EngineEnv): Promise<
       if (bytes[start + 1] === 0x1b) start++
     }
     const len = bytes.length - start
-    const buf = em._malloc(len + chunkName.length + 2)
+    const buf = _malloc(len + chunkName.length + 2)
     if (buf === 0) return raise(L, "not enough memory")
     em.HEAPU8.set(bytes.subarray(start), buf)
     const name = buf + len + 1
     em.HEAPU8.set(chunkName, name)
     em.HEAPU8[name + chunkName.length] = 0
-    const status = em._luaL_loadbufferx(L, buf, len, name, mode)
-    em._free(buf)
+    const status = _luaL_loadbufferx(L, buf, len, name, mode)
+    _free(buf)
     return status
   }
 
@@ -991,14 +1054,14 @@ export const createEngine = async (input: EngineInput, env: EngineEnv): Promise<
   const luaLoadfile = C((L) => {
     let bytes: Uint8Array
     let chunkName: Uint8Array
-    if (em._lua_type(L, 1) <= LuaType.Nil) {
+    if (_lua_type(L, 1) <= LuaType.Nil) {
       bytes = stdio.take(Infinity, -1, false) ?? new Uint8Array(0)
       chunkName = utf8.encode("=stdin")
     } else {
       const name = checkBytes(L, 1)
       const got = readFile(name, decoder.decode(name))
       if (typeof got === "string") {
-        em._lua_pushnil(L)
+        _lua_pushnil(L)
         pushText(L, got)
         return 2
       }
@@ -1006,23 +1069,23 @@ export const createEngine = async (input: EngineInput, env: EngineEnv): Promise<
       chunkName = prefixed(at, name)
     }
     let mode = 0
-    if (em._lua_type(L, 2) > LuaType.Nil) {
+    if (_lua_type(L, 2) > LuaType.Nil) {
       const m = checkBytes(L, 2)
-      mode = em._malloc(m.length + 1)
+      mode = _malloc(m.length + 1)
       em.HEAPU8.set(m, mode)
       em.HEAPU8[mode + m.length] = 0
     }
     const status = loadChunk(L, bytes, chunkName, mode)
-    if (mode !== 0) em._free(mode)
+    if (mode !== 0) _free(mode)
     if (status === LUA_OK) {
-      if (em._lua_type(L, 3) !== LuaType.None) {
-        em._lua_pushvalue(L, 3)
-        if (em._lua_setupvalue(L, -2, 1) === 0) em._lua_settop(L, -2)
+      if (_lua_type(L, 3) !== LuaType.None) {
+        _lua_pushvalue(L, 3)
+        if (_lua_setupvalue(L, -2, 1) === 0) _lua_settop(L, -2)
       }
       return 1
     }
-    em._lua_pushnil(L)
-    em._lua_rotate(L, -2, 1)
+    _lua_pushnil(L)
+    _lua_rotate(L, -2, 1)
     return 2
   })
 
@@ -1036,7 +1099,7 @@ export const createEngine = async (input: EngineInput, env: EngineEnv): Promise<
     } catch {
       ok = false
     }
-    em._lua_pushboolean(L, ok ? 1 : 0)
+    _lua_pushboolean(L, ok ? 1 : 0)
     return 1
   })
 
@@ -1044,7 +1107,7 @@ export const createEngine = async (input: EngineInput, env: EngineEnv): Promise<
   const osGetenv = C((L) => {
     const name = decoder.decode(checkBytes(L, 1))
     const v = Object.prototype.hasOwnProperty.call(input.env, name) ? input.env[name] : undefined
-    if (v === undefined) em._lua_pushnil(L)
+    if (v === undefined) _lua_pushnil(L)
     else pushText(L, v)
     return 1
   })
@@ -1059,22 +1122,22 @@ export const createEngine = async (input: EngineInput, env: EngineEnv): Promise<
    * (emscripten's own system() would try child_process.)
    */
   const osExecute = C((L) => {
-    if (em._lua_type(L, 1) <= LuaType.Nil) {
-      em._lua_pushboolean(L, 0)
+    if (_lua_type(L, 1) <= LuaType.Nil) {
+      _lua_pushboolean(L, 0)
       return 1
     }
     checkBytes(L, 1)
-    em._lua_pushnil(L)
+    _lua_pushnil(L)
     pushText(L, "Function not implemented")
-    em._lua_pushinteger(L, 38n)
+    _lua_pushinteger(L, 38n)
     return 3
   })
 
   const osExit = C((L) => {
     let code: number
-    if (em._lua_type(L, 1) === LuaType.Boolean) code = em._lua_toboolean(L, 1) ? 0 : 1
-    else code = Number(BigInt.asUintN(8, em._luaL_optinteger(L, 1, 0n)))
-    if (em._lua_toboolean(L, 2)) em._lua_close(mainState)
+    if (_lua_type(L, 1) === LuaType.Boolean) code = _lua_toboolean(L, 1) ? 0 : 1
+    else code = Number(BigInt.asUintN(8, _luaL_optinteger(L, 1, 0n)))
+    if (_lua_toboolean(L, 2)) _lua_close(mainState)
     return finish(code)
   })
 
@@ -1098,18 +1161,18 @@ export const createEngine = async (input: EngineInput, env: EngineEnv): Promise<
   const report = (L: State): void => {
     const msg = stringView(L, -1).slice()
     emit(2, concat([progName, utf8.encode(": "), msg, NL], progName.length + 2 + msg.length + 1))
-    em._lua_settop(L, -2)
+    _lua_settop(L, -2)
   }
 
   /** lua.c's msghandler: a string (or __tostring) message plus a traceback. */
   const msgHandler = C((L) => {
-    let msg = em._lua_tolstring(L, 1, 0)
+    let msg = _lua_tolstring(L, 1, 0)
     if (msg === 0) {
-      if (em._luaL_callmeta(L, 1, cstr("__tostring")) && em._lua_type(L, -1) === LuaType.String) return 1
-      pushText(L, `(error object is a ${typeName(em._lua_type(L, 1))} value)`)
-      msg = em._lua_tolstring(L, -1, 0)
+      if (_luaL_callmeta(L, 1, cstr("__tostring")) && _lua_type(L, -1) === LuaType.String) return 1
+      pushText(L, `(error object is a ${typeName(_lua_type(L, 1))} value)`)
+      msg = _lua_tolstring(L, -1, 0)
     }
-    em._luaL_traceback(L, L, msg, 1)
+    _luaL_traceback(L, L, msg, 1)
     return 1
   })
 
@@ -1128,13 +1191,13 @@ export const createEngine = async (input: EngineInput, env: EngineEnv): Promise<
       } else status = loadChunk(L, got, script.file === "-" ? utf8.encode("=stdin") : prefixed(at, name), 0)
     } else status = loadChunk(L, script.source, utf8.encode(script.chunkName), 0)
     if (status === LUA_OK) {
-      em._luaL_checkstack(L, input.args.length + 3, cstr("too many arguments to script"))
+      _luaL_checkstack(L, input.args.length + 3, cstr("too many arguments to script"))
       for (const a of input.args) pushText(L, a)
-      const base = em._lua_gettop(L) - input.args.length
-      em._lua_pushcclosure(L, msgHandler, 0)
-      em._lua_rotate(L, base, 1)
+      const base = _lua_gettop(L) - input.args.length
+      _lua_pushcclosure(L, msgHandler, 0)
+      _lua_rotate(L, base, 1)
       // with a continuation, so that the script may yield to the main-thread driver
-      status = em._lua_pcallk(L, input.args.length, LUA_MULTRET, base, base, pmainK)
+      status = _lua_pcallk(L, input.args.length, LUA_MULTRET, base, base, pmainK)
       return afterScript(L, status, base)
     }
     report(L)
@@ -1142,8 +1205,8 @@ export const createEngine = async (input: EngineInput, env: EngineEnv): Promise<
     return 0
   })
   const afterScript = (L: State, status: number, base: number): number => {
-    em._lua_rotate(L, base, -1)
-    em._lua_settop(L, -2)
+    _lua_rotate(L, base, -1)
+    _lua_settop(L, -2)
     if (status !== LUA_OK) report(L)
     scriptStatus = status
     return 0
@@ -1154,59 +1217,59 @@ export const createEngine = async (input: EngineInput, env: EngineEnv): Promise<
   /** The global `arg`: arg[-1] = progname, arg[0] = script, arg[1..] = arguments. */
   const createArgTable = (L: State): void => {
     const scriptName = "file" in input.script ? input.script.file : input.script.scriptName
-    em._lua_createtable(L, input.args.length, 2)
+    _lua_createtable(L, input.args.length, 2)
     pushText(L, input.progName)
-    em._lua_rawseti(L, -2, -1n)
+    _lua_rawseti(L, -2, -1n)
     pushText(L, scriptName)
-    em._lua_rawseti(L, -2, 0n)
+    _lua_rawseti(L, -2, 0n)
     input.args.forEach((a, i) => {
       pushText(L, a)
-      em._lua_rawseti(L, -2, BigInt(i + 1))
+      _lua_rawseti(L, -2, BigInt(i + 1))
     })
-    em._lua_setglobal(L, cstr("arg"))
+    _lua_setglobal(L, cstr("arg"))
   }
 
   const install = (L: State): void => {
-    em._lua_pushcclosure(L, luaPrint, 0)
-    em._lua_setglobal(L, cstr("print"))
-    em._lua_pushcclosure(L, luaLoadfile, 0)
-    em._lua_setglobal(L, cstr("loadfile"))
+    _lua_pushcclosure(L, luaPrint, 0)
+    _lua_setglobal(L, cstr("print"))
+    _lua_pushcclosure(L, luaLoadfile, 0)
+    _lua_setglobal(L, cstr("loadfile"))
 
-    em._lua_getglobal(L, cstr("io"))
-    const io = em._lua_gettop(L)
-    em._lua_getfield(L, io, cstr("stdin"))
-    stdinUd = em._lua_touserdata(L, -1)
-    em._lua_getfield(L, io, cstr("stdout"))
-    stdoutUd = em._lua_touserdata(L, -1)
-    em._lua_getfield(L, io, cstr("stderr"))
-    stderrUd = em._lua_touserdata(L, -1)
-    em._lua_settop(L, io)
+    _lua_getglobal(L, cstr("io"))
+    const io = _lua_gettop(L)
+    _lua_getfield(L, io, cstr("stdin"))
+    stdinUd = _lua_touserdata(L, -1)
+    _lua_getfield(L, io, cstr("stdout"))
+    stdoutUd = _lua_touserdata(L, -1)
+    _lua_getfield(L, io, cstr("stderr"))
+    stderrUd = _lua_touserdata(L, -1)
+    _lua_settop(L, io)
     // io.write / io.read keep the originals as upvalue 1 (for files other than the std ones)
-    em._lua_getfield(L, io, cstr("write"))
+    _lua_getfield(L, io, cstr("write"))
     setField(L, io, "write", ioWrite, 1)
-    em._lua_getfield(L, io, cstr("read"))
+    _lua_getfield(L, io, cstr("read"))
     setField(L, io, "read", ioRead, 1)
-    em._lua_getfield(L, io, cstr("flush"))
+    _lua_getfield(L, io, cstr("flush"))
     setField(L, io, "flush", flushThenDelegate, 1)
     // methods live in the LUA_FILEHANDLE metatable's __index
-    em._lua_getfield(L, LUA_REGISTRYINDEX, cstr("FILE*"))
-    em._lua_getfield(L, -1, cstr("__index"))
-    const methods = em._lua_gettop(L)
-    em._lua_getfield(L, methods, cstr("write"))
+    _lua_getfield(L, LUA_REGISTRYINDEX, cstr("FILE*"))
+    _lua_getfield(L, -1, cstr("__index"))
+    const methods = _lua_gettop(L)
+    _lua_getfield(L, methods, cstr("write"))
     setField(L, methods, "write", fileWriteMethod, 1)
-    em._lua_getfield(L, methods, cstr("read"))
+    _lua_getfield(L, methods, cstr("read"))
     setField(L, methods, "read", fileReadMethod, 1)
-    em._lua_getfield(L, methods, cstr("flush"))
+    _lua_getfield(L, methods, cstr("flush"))
     setField(L, methods, "flush", flushThenDelegate, 1)
-    em._lua_getfield(L, methods, cstr("setvbuf"))
+    _lua_getfield(L, methods, cstr("setvbuf"))
     setField(L, methods, "setvbuf", fileSetvbufMethod, 1)
-    em._lua_settop(L, io - 1)
+    _lua_settop(L, io - 1)
 
-    em._lua_getglobal(L, cstr("os"))
+    _lua_getglobal(L, cstr("os"))
     setField(L, -1, "exit", osExit)
     setField(L, -1, "getenv", osGetenv)
     setField(L, -1, "execute", osExecute)
-    em._lua_settop(L, -2)
+    _lua_settop(L, -2)
 
     createArgTable(L)
   }
@@ -1219,19 +1282,19 @@ export const createEngine = async (input: EngineInput, env: EngineEnv): Promise<
    * position, as the C libraries' functions do.
    */
   const trampoline = C((L) => {
-    const n = em._lua_gettop(L)
-    em._lua_pushvalue(L, upvalueIndex(1))
-    em._lua_rotate(L, 1, 1)
-    em._lua_callk(L, n, LUA_MULTRET, 0, trampolineK)
-    return em._lua_gettop(L)
+    const n = _lua_gettop(L)
+    _lua_pushvalue(L, upvalueIndex(1))
+    _lua_rotate(L, 1, 1)
+    _lua_callk(L, n, LUA_MULTRET, 0, trampolineK)
+    return _lua_gettop(L)
   })
   /** The trampoline after its function yielded (a host call waiting on the main thread). */
-  const trampolineK = K((L) => em._lua_gettop(L))
+  const trampolineK = K((L) => _lua_gettop(L))
 
   const makeCFunction = C((L) => {
-    if (em._lua_type(L, 1) !== LuaType.Function) return argError(L, 1, `function expected, got ${typeName(em._lua_type(L, 1))}`)
-    em._lua_settop(L, 1)
-    em._lua_pushcclosure(L, trampoline, 1)
+    if (_lua_type(L, 1) !== LuaType.Function) return argError(L, 1, `function expected, got ${typeName(_lua_type(L, 1))}`)
+    _lua_settop(L, 1)
+    _lua_pushcclosure(L, trampoline, 1)
     return 1
   })
 
@@ -1240,24 +1303,24 @@ export const createEngine = async (input: EngineInput, env: EngineEnv): Promise<
    * read here: socket.gettime needs no host call.
    */
   const getTime = C((L) => {
-    em._lua_pushnumber(L, Math.round((performance.timeOrigin + performance.now()) * 1000) / 1e6)
+    _lua_pushnumber(L, Math.round((performance.timeOrigin + performance.now()) * 1000) / 1e6)
     return 1
   })
 
   /** host.newuserdata(): an empty full userdata, for library objects (LuaSocket's are userdata). */
   const newUserdata = C((L) => {
-    em._lua_newuserdatauv(L, 0, 0)
+    _lua_newuserdatauv(L, 0, 0)
     return 1
   })
 
   /** The `luasock.host` module table: name -> function, plus call(name, ...), cfunction(f) and newuserdata(). */
   const pushHostTable = (L: State): void => {
-    em._lua_createtable(L, 0, input.hostNames.length + 1)
+    _lua_createtable(L, 0, input.hostNames.length + 1)
     input.hostNames.forEach((name, id) => {
-      em._lua_pushcclosure(L, hostFunctions[id]!, 0)
+      _lua_pushcclosure(L, hostFunctions[id]!, 0)
       pushText(L, name)
-      em._lua_rotate(L, -2, 1)
-      em._lua_rawset(L, -3)
+      _lua_rotate(L, -2, 1)
+      _lua_rawset(L, -3)
     })
     setField(L, -1, "call", hostCallByName)
     setField(L, -1, "cfunction", makeCFunction)
@@ -1278,17 +1341,17 @@ export const createEngine = async (input: EngineInput, env: EngineEnv): Promise<
     const src = utf8.encode(prelude)
     if (loadChunk(L, src, utf8.encode("=luasock"), 0) !== LUA_OK) throw new Error(`prelude: ${decoder.decode(stringView(L, -1))}`)
     pushHostTable(L)
-    em._lua_pushcclosure(L, luaReadable, 0)
+    _lua_pushcclosure(L, luaReadable, 0)
     pushText(L, input.builtinDir)
     pushText(L, defaultPath())
-    if (em._lua_pcallk(L, 4, 0, 0, 0, 0) !== LUA_OK) throw new Error(`prelude: ${decoder.decode(stringView(L, -1))}`)
+    if (_lua_pcallk(L, 4, 0, 0, 0, 0) !== LUA_OK) throw new Error(`prelude: ${decoder.decode(stringView(L, -1))}`)
   }
 
   const newState = (): State => {
-    const L = em._luaL_newstate()
+    const L = _luaL_newstate()
     if (L === 0) throw new Error("cannot create a Lua state (out of memory)")
     mainState = L
-    em._luaL_openlibs(L)
+    _luaL_openlibs(L)
     install(L)
     return L
   }
@@ -1298,16 +1361,16 @@ export const createEngine = async (input: EngineInput, env: EngineEnv): Promise<
     const L = newState()
     runPrelude(L)
     post({ kind: "ready" })
-    em._lua_pushcclosure(L, pmain, 0)
-    const status = em._lua_pcallk(L, 0, 0, 0, 0, 0)
+    _lua_pushcclosure(L, pmain, 0)
+    const status = _lua_pcallk(L, 0, 0, 0, 0, 0)
     if (status !== LUA_OK) report(L) // pmain itself failed (e.g. out of memory)
-    em._lua_close(L)
+    _lua_close(L)
     return status === LUA_OK && scriptStatus === LUA_OK ? 0 : 1
   }
 
   /** Main thread: runs co0 until it ends or yields for a host call. */
   const step = (): number | Pending => {
-    const status = em._lua_resume(co0, mainState, 0, nresPtr)
+    const status = _lua_resume(co0, mainState, 0, nresPtr)
     if (status === LUA_YIELD) {
       const reply = pending
       pending = undefined
@@ -1317,7 +1380,7 @@ export const createEngine = async (input: EngineInput, env: EngineEnv): Promise<
       return 1
     }
     if (status !== LUA_OK) report(co0) // pmain itself failed (e.g. out of memory)
-    em._lua_close(mainState)
+    _lua_close(mainState)
     return status === LUA_OK && scriptStatus === LUA_OK ? 0 : 1
   }
 
@@ -1326,8 +1389,8 @@ export const createEngine = async (input: EngineInput, env: EngineEnv): Promise<
     installCoroutines(L)
     runPrelude(L)
     post({ kind: "ready" })
-    co0 = em._lua_newthread(L) // stays on L's stack: anchored
-    em._lua_pushcclosure(co0, pmain, 0)
+    co0 = _lua_newthread(L) // stays on L's stack: anchored
+    _lua_pushcclosure(co0, pmain, 0)
     return step()
   }
 
