@@ -23,25 +23,32 @@ local function before(self)
   if queues[self] ~= nil then flush(self) end
 end
 
+-- One line from the queue (`pos` starts a complete line; `cr`: the block holds a CR somewhere).
+local function take(self, q, prefix)
+  local block, pos = q.block, q.pos
+  local nl = find(block, "\n", pos, true)
+  local line = sub(block, pos, nl - 1)
+  if nl == q.size then queues[self] = nil else q.pos = nl + 1 end
+  if q.cr and find(line, "\r", 1, true) then line = gsub(line, "\r", "") end
+  if prefix ~= nil then line = prefix .. line end
+  return line, nil, nil
+end
+
 local function receive(self, pattern, prefix)
   local q = queues[self]
   if q ~= nil then
-    local ptype, xtype = type(pattern), type(prefix)
-    if (pattern == nil or (ptype == "string" and sub(pattern, 1, 2) == "*l"))
+    -- the common call first (receive() / receive("*l") without prefix), then the general test
+    if (pattern == nil or pattern == "*l") and prefix == nil then return take(self, q, nil) end
+    local xtype = type(prefix)
+    if (pattern == nil or (type(pattern) == "string" and sub(pattern, 1, 2) == "*l"))
       and (prefix == nil or xtype == "string" or xtype == "number") then
-      local block, pos = q.block, q.pos
-      local nl = find(block, "\n", pos, true)
-      local line = sub(block, pos, nl - 1)
-      if nl == #block then queues[self] = nil else q.pos = nl + 1 end
-      if find(line, "\r", 1, true) then line = gsub(line, "\r", "") end
-      if prefix ~= nil then line = prefix .. line end
-      return line, nil, nil
+      return take(self, q, prefix)
     end
     flush(self)
   end
   local n, a, b, c, d = receivelines(facade.idof(self), pattern, prefix)
   if n == -1 then facade.raise(a, b, "receive", true) end
-  if n == 4 then queues[self] = { block = d, pos = 1 } end
+  if n == 4 then queues[self] = { block = d, pos = 1, size = #d, cr = find(d, "\r", 1, true) ~= nil } end
   return a, b, c
 end
 
