@@ -1143,6 +1143,18 @@ export class TcpSocket extends SocketBase {
     })
   }
 
+  /**
+   * `send` started at once, outside Effect: runs what `send` does synchronously now (checks,
+   * the direct write, handing bytes to Node's queue) and returns an `Exit` (`Exit.isExit`) when
+   * that completed or failed the send, else the effect that finishes it, which the caller must
+   * run at once (it waits for Node's queue within the timeout). Same results and errors as
+   * `send`; for the Promise API and the facades: a send that does not wait needs no fiber.
+   */
+  sendStarted(data: Uint8Array, i = 1, j = -1, policy?: Timeout.TimeoutPolicy): Effect.Effect<number, NetError.NetError> {
+    const bad = Timeout.checkPolicy(policy, "send")
+    return bad !== undefined ? Effect.fail(bad) : this.sendNow(data, i, j, policy)
+  }
+
   /** The body of `send`, run when the effect runs: a send that one write completes allocates nothing but its result. */
   private sendNow(data: Uint8Array, i: number, j: number, policy: Timeout.TimeoutPolicy | undefined): Effect.Effect<number, NetError.NetError> {
     if (!(data instanceof Uint8Array)) return Effect.fail(ReadBufferModule.checkBytes(data, "data", "send")!)

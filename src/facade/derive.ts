@@ -64,38 +64,85 @@ export const indexOf = (spec: FacadeSpec): Index => {
 const shortName = (name: string): string => name.slice(name.lastIndexOf(".") + 1)
 
 /**
+ * What `invoke` needs of an entry, worked out once per entry and index (not per call): the
+ * short name, whether it is a method, the classes its `self` admits, the decoders, the arity.
+ */
+interface Compiled {
+  readonly index: Index
+  readonly fn: Fn<any>
+  readonly name: string
+  readonly method: boolean
+  /** The classes `self` may have (methods only). */
+  readonly admits: ReadonlySet<string> | undefined
+  readonly decoders: ReadonlyArray<(value: unknown, present: boolean) => unknown>
+  /** 1-based position of the first param in Lua's count (`self` is #1 of a method). */
+  readonly offset: number
+  readonly varargs: boolean
+  readonly arity: number | undefined
+  /** `pad` to `arity`, made once. */
+  readonly padResults: ((r: Results) => Results) | undefined
+  /** Rejection of a Promise result: Lua's raise of what `run` rejected with. */
+  readonly onReject: (e: unknown) => Promise<never>
+}
+
+const compiledEntries = new WeakMap<Fn<any>, Compiled>()
+
+const compile = (index: Index, fn: Fn<any>): Compiled => {
+  const cached = compiledEntries.get(fn)
+  if (cached !== undefined && cached.index === index) return cached
+  const name = shortName(fn.name)
+  const method = fn.self !== undefined
+  const arity = fn.arity
+  const c: Compiled = {
+    index,
+    fn,
+    name,
+    method,
+    admits: method ? index.admits.get(fn.self!) : undefined,
+    decoders: fn.params.map((p) => p.decode),
+    offset: method ? 2 : 1,
+    varargs: fn.varargs === true,
+    arity,
+    padResults: arity === undefined ? undefined : (r) => pad(r, arity),
+    onReject: (e) => Promise.reject(translate(e, name, method))
+  }
+  compiledEntries.set(fn, c)
+  return c
+}
+
+/**
  * Calls one entry: checks `self`, decodes the arguments, runs. Lua errors are thrown as
  * `LuaRaise`; results may be synchronous or a Promise.
  *
  * @since 0.1.0
  */
-export const invoke = (index: Index, fn: Fn<any>, self: unknown, args: ReadonlyArray<unknown>, env: Env): Results | Promise<Results> => {
-  const method = fn.self !== undefined
-  const name = shortName(fn.name)
-  if (method) {
-    const ok = self instanceof FacadeObject && index.admits.get(fn.self!)?.has(self.className) === true
-    if (!ok) throw new LuaRaise(name, `${fn.self} expected`, 1, true)
-  }
-  const offset = method ? 2 : 1
-  const params = fn.params
-  const decoded: Array<unknown> = new Array(params.length)
-  for (let i = 0; i < params.length; i++) {
-    try {
-      decoded[i] = params[i]!.decode(args[i], i < args.length)
-    } catch (e) {
-      if (e instanceof ArgError) throw new LuaRaise(name, e.reason, i + offset, method)
-      throw e
-    }
-  }
-  if (fn.varargs) for (let i = params.length; i < args.length; i++) decoded.push(args[i])
+export const invoke = (index: Index, fn: Fn<any>, self: unknown, args: ReadonlyArray<unknown>, env: Env): Results | Promise<Results> =>
+  call(compile(index, fn), self, args, env)
+
+/** `invoke` of a compiled entry. */
+const call = (c: Compiled, self: unknown, args: ReadonlyArray<unknown>, env: Env): Results | Promise<Results> => {
+  if (c.method && !(self instanceof FacadeObject && c.admits?.has(self.className) === true)) throw new LuaRaise(c.name, `${c.fn.self} expected`, 1, true)
+  const decoders = c.decoders
+  const n = decoders.length
+  const given = args.length
+  const decoded: Array<unknown> = new Array(c.varargs && given > n ? given : n)
+  let i = 0
   try {
-    const r = fn.run(self, decoded, env)
-    const n = fn.arity
-    if (r instanceof Promise) return r.then(n === undefined ? undefined : (x) => pad(x, n), (e) => Promise.reject(translate(e, name, method)))
-    return n === undefined ? r : pad(r, n)
+    for (; i < n; i++) decoded[i] = decoders[i]!(args[i], i < given)
   } catch (e) {
-    throw translate(e, name, method)
+    if (e instanceof ArgError) throw new LuaRaise(c.name, e.reason, i + c.offset, c.method)
+    throw e
   }
+  if (c.varargs) for (; i < given; i++) decoded[i] = args[i]
+  let r: Results | Promise<Results>
+  try {
+    r = c.fn.run(self, decoded, env)
+  } catch (e) {
+    throw translate(e, c.name, c.method)
+  }
+  const padResults = c.padResults
+  if (r instanceof Promise) return r.then(padResults, c.onReject)
+  return padResults === undefined ? r : padResults(r)
 }
 
 const pad = (r: Results, n: number): Results => {
@@ -122,14 +169,15 @@ export class ArgPositionError extends ArgError {
 // ---- TypeScript facade ------------------------------------------------------------------
 
 /** Calls an entry the TypeScript way: waiting entries always give a Promise. */
-const tsCall = (index: Index, fn: Fn<any>, self: unknown, args: ReadonlyArray<unknown>, env: Env): unknown => {
-  if (!fn.waits) {
-    const r = invoke(index, fn, self, args, env)
-    if (r instanceof Promise) throw new Error(`${index.spec.name}.${fn.name} is not marked waits but returned a Promise`)
+const tsCall = (c: Compiled, self: unknown, args: ReadonlyArray<unknown>, env: Env): unknown => {
+  if (!c.fn.waits) {
+    const r = call(c, self, args, env)
+    if (r instanceof Promise) throw new Error(`${c.index.spec.name}.${c.fn.name} is not marked waits but returned a Promise`)
     return r
   }
   try {
-    return Promise.resolve(invoke(index, fn, self, args, env))
+    const r = call(c, self, args, env)
+    return r instanceof Promise ? r : Promise.resolve(r)
   } catch (e) {
     return Promise.reject(e)
   }
@@ -150,12 +198,13 @@ export const installMethods = (spec: FacadeSpec, typeName: string, proto: object
   if (table === undefined) throw new Error(`${spec.name}: no object type ${typeName}`)
   for (const [name, fn] of table) {
     if (fn.hidden) continue
+    const c = compile(index, fn)
     Object.defineProperty(proto, name, {
       configurable: true,
       writable: true,
       enumerable: false,
       value: function(this: FacadeObject, ...args: Array<unknown>) {
-        return tsCall(index, fn, this, args, this.env)
+        return tsCall(c, this, args, this.env)
       }
     })
   }
@@ -178,7 +227,11 @@ export const namespace = (spec: FacadeSpec, env: Env): Record<string, unknown> =
     t[parts[parts.length - 1]!] = value
   }
   for (const c of spec.constants) place(c.name, c.value)
-  for (const [name, fn] of index.functions) if (!fn.hidden) place(name, (...args: Array<unknown>) => tsCall(index, fn, undefined, args, env))
+  for (const [name, fn] of index.functions) {
+    if (fn.hidden) continue
+    const c = compile(index, fn)
+    place(name, (...args: Array<unknown>) => tsCall(c, undefined, args, env))
+  }
   return ns
 }
 

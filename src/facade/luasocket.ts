@@ -39,6 +39,13 @@ import {
 
 // ---- objects -------------------------------------------------------------------------------
 
+/**
+ * The core's class names by kind (`TcpSocket.className`, `UdpSocket.className`), prebuilt:
+ * every method call checks its `self`'s class, which should not build a string each time.
+ */
+const tcpClassNames: Readonly<Record<string, string>> = { master: "tcp{master}", client: "tcp{client}", server: "tcp{server}" }
+const udpClassNames: Readonly<Record<string, string>> = { unconnected: "udp{unconnected}", connected: "udp{connected}" }
+
 /** What LuaSocket's TCP and UDP objects share: the core socket, the class, tostring, raw timeouts. @since 0.1.0 */
 export abstract class LuaObject<C extends TcpSocket | UdpSocket> extends FacadeObject {
   /** block, total as given to settimeout (LuaSocket's gettimeout returns them raw). */
@@ -74,8 +81,9 @@ export class LuaTcp extends LuaObject<TcpSocket> {
   }
   /** After a receive: fetch as LuaSocket would have to cover what was consumed. */
   account(): void {
-    const consumed = this.consumed
-    const arrived = this.core.arrival.arrived
+    const a = this.core.arrival
+    const consumed = a.arrived - a.buffered
+    const arrived = a.arrived
     while (this.fetched < consumed) this.fetched += Math.max(1, Math.min(8192, arrived - this.fetched))
   }
   /** LuaSocket's dirty(): its buffer holds unread bytes. */
@@ -103,6 +111,9 @@ export class LuaTcp extends LuaObject<TcpSocket> {
       onReady: (listener) => me.core.onReady(listener)
     }
   }
+  override get className(): string {
+    return tcpClassNames[this.core.kind] ?? this.core.className
+  }
   get typeName(): string {
     return "tcp"
   }
@@ -110,6 +121,9 @@ export class LuaTcp extends LuaObject<TcpSocket> {
 
 /** A LuaSocket UDP object over the core's `UdpSocket`. @since 0.1.0 */
 export class LuaUdp extends LuaObject<UdpSocket> {
+  override get className(): string {
+    return udpClassNames[this.core.kind] ?? this.core.className
+  }
   get typeName(): string {
     return "udp"
   }
@@ -143,7 +157,13 @@ const fromEither = <A>(r: Either.Either<A, NetError.NetError>, onOk: (a: A) => R
 
 /** receive's pattern: `*l` / `*a` (first two chars), a number >= 0, or a numeric string. @since 0.1.0 */
 export const decodePattern: Decode<ReadBuffer.Pattern> = (v, present) => {
-  if (v === undefined || v === null) return ReadBuffer.line
+  if (v === undefined || v === null || v === "*l") return ReadBuffer.line
+  // "*l..." / "*a...": the usual patterns, never numbers (a text starting with `*` is not one)
+  if (typeof v === "string" && v.charCodeAt(0) === 42) {
+    if (v.startsWith("*l")) return ReadBuffer.line
+    if (v.startsWith("*a")) return ReadBuffer.all
+    throw new ArgError("invalid receive pattern")
+  }
   const n = typeof v === "string" || v instanceof Uint8Array || typeof v === "number" || typeof v === "bigint" ? numberOf(v) : undefined
   if (n !== undefined && !(typeof v !== "number" && typeof v !== "bigint" && Number.isNaN(n))) {
     if (!(n >= 0)) throw new ArgError("invalid receive pattern")
@@ -301,15 +321,38 @@ const optionFailure = (e: NetError.NetError, name: string): Results => {
   return fail(e)
 }
 
+/** tcp send's results: `last` or `nil, err, last`, at LuaSocket's arity. */
+const sendResults = (r: Either.Either<number, NetError.NetError>): Results =>
+  Either.isRight(r) ? [r.right, undefined, undefined] : [undefined, NetError.luaMessage(r.left), r.left.lastIndex ?? 0]
+
 const receiveResults = (env: Env) => (data: Uint8Array): Results => [env.codec.bytes(data)]
-const receiveFailure = (env: Env) => (e: NetError.NetError): Results => [undefined, NetError.luaMessage(e), env.codec.bytes(e.partial ?? EMPTY)]
+const receiveFailure = (env: Env, e: NetError.NetError): Results => [undefined, NetError.luaMessage(e), env.codec.bytes(e.partial ?? EMPTY)]
 const EMPTY = new Uint8Array(0)
 
-/** tcp receive: no Effect when buffered, readiness when no timeout is set, else the core's receive. */
+/**
+ * tcp receive: no Effect when buffered, readiness when no timeout is set, else the core's receive.
+ * The buffered case (every line but the first of a read) is one `receivePoll` and the results
+ * array, already of LuaSocket's arity 3: no closure, no Promise.
+ */
 const receiveRun = (s: LuaTcp, pat: ReadBuffer.Pattern, prefix: Uint8Array | undefined, env: Env): Results | Promise<Results> => {
-  const ok = (data: Uint8Array) => (s.account(), receiveResults(env)(data))
-  const failed = (e: NetError.NetError) => (s.account(), receiveFailure(env)(e))
-  // buffered: no Effect at all; no timeout: woken by the socket's readiness; else the core's receive
+  const core = s.core
+  const now = core.receivePoll(pat, prefix)
+  if (now instanceof Uint8Array) {
+    s.account()
+    return [env.codec.bytes(now), undefined, undefined]
+  }
+  if (now !== undefined) {
+    s.account()
+    return receiveFailure(env, now)
+  }
+  return receiveWait(s, pat, prefix, env)
+}
+
+/** The waiting part of `receiveRun` (nothing buffered satisfies the pattern). */
+const receiveWait = (s: LuaTcp, pat: ReadBuffer.Pattern, prefix: Uint8Array | undefined, env: Env): Results | Promise<Results> => {
+  const ok = (data: Uint8Array): Results => (s.account(), [env.codec.bytes(data), undefined, undefined])
+  const failed = (e: NetError.NetError) => (s.account(), receiveFailure(env, e))
+  // no timeout: woken by the socket's readiness; else the core's receive
   const r = receiveReady(s.core, pat, prefix, undefined, () =>
     Promise.resolve(runOp(s.core.receive(pat, prefix))).then((x) => (Either.isRight(x) ? x.right : Promise.reject(x.left))))
   if (r instanceof Uint8Array) return ok(r)
@@ -432,7 +475,11 @@ const tcpMethods: Array<Fn<LuaTcp>> = [
     arity: 3,
     waits: true,
     doc: "Sends `data:sub(i, j)`; returns the index of the last byte sent.",
-    run: (s, [data, i, j]) => op(s.core.send(data, Math.trunc(i), Math.trunc(j)), (n) => [n], (e) => fail(e, e.lastIndex ?? 0))
+    // started at once (`sendStarted`): a send that does not wait runs no fiber
+    run: (s, [data, i, j]) => {
+      const r = runOp(s.core.sendStarted(data, Math.trunc(i), Math.trunc(j)))
+      return r instanceof Promise ? r.then(sendResults) : sendResults(r)
+    }
   },
   {
     name: "shutdown",

@@ -190,16 +190,20 @@ export class TcpClient extends Wrapper<Tcp.TcpSocket> {
    * while one waits go out after it, in call order.
    */
   send(data: Uint8Array | string, options?: CallOptions): Promise<number> {
-    return guarded(() => {
+    try {
       const bytes = toBytes(data)
       const policy = policyOf(options?.timeout)
       const signal = options?.signal
       if (this.tail !== undefined) return this.track(this.tail.then(() => run(this.socket.send(bytes, 1, -1, policy), signal)))
       if (signal !== undefined && signal.aborted) return Promise.reject(abortReason(signal))
-      const started = start(this.socket.send(bytes, 1, -1, policy))
-      // Done at once (the common case: a direct write) or waiting for the peer.
+      // started at once (`sendStarted`): done at once (the common case: a direct write, no
+      // fiber) or waiting for the peer
+      const started = start(this.socket.sendStarted(bytes, 1, -1, policy))
       return Exit.isExit(started) ? promiseOf(started, signal) : this.track(promiseOf(started, signal))
-    })
+    } catch (error) {
+      // a bad argument (as `guarded`)
+      return Promise.reject(error)
+    }
   }
 
   private track<A>(sending: Promise<A>): Promise<A> {
@@ -218,6 +222,14 @@ export class TcpClient extends Wrapper<Tcp.TcpSocket> {
    * consumed) before it, `prefix` included.
    */
   receive(pattern: PatternInput = "line", options?: ReceiveOptions): Promise<Uint8Array> {
+    if (options === undefined && (pattern === "line" || pattern === "*l")) {
+      // The commonest call, a line with no options, already buffered: one poll, no Effect,
+      // no closure (a poll that found nothing consumed nothing; one that failed is the answer).
+      const now = this.socket.receivePoll(ReadBuffer.line)
+      if (now instanceof Uint8Array) return Promise.resolve(now)
+      if (now !== undefined) return Promise.reject(now)
+      return guarded(() => receiveNow(this.socket, ReadBuffer.line, undefined, undefined, undefined))
+    }
     return guarded(() => {
       const prefix = options?.prefix === undefined ? undefined : toBytes(options.prefix)
       return receiveNow(this.socket, orThrow(decodePattern(pattern)), prefix, policyOf(options?.timeout), options?.signal)

@@ -36,6 +36,8 @@ const settle = <A>(exit: Exit.Exit<A, unknown>, signal: AbortSignal | undefined)
  * the fiber.
  */
 export const start = <A, E>(effect: Effect.Effect<A, E>): Exit.Exit<A, E> | Fiber.RuntimeFiber<A, E> => {
+  // already an Exit (a core op started at once, as `TcpSocket.sendStarted`, that finished): no fiber
+  if (Exit.isExit(effect)) return effect as Exit.Exit<A, E>
   const fiber = Effect.runFork(effect)
   return fiber.unsafePoll() ?? fiber
 }
