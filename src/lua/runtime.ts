@@ -356,8 +356,6 @@ export const start = (script: LuaScript, options: RunOptions = {}): RunningScrip
   // ---- the script on this thread ----
   function startMain(): RunningScript {
     let killed = false
-    let onKill: () => void = () => {}
-    const killedSignal = new Promise<void>((resolve) => (onKill = resolve))
     let finishing: Promise<void> | undefined
     const end = (outcome: { readonly exitCode: number } | LuaRuntimeError): Promise<void> => {
       if (finishing === undefined) {
@@ -411,11 +409,12 @@ export const start = (script: LuaScript, options: RunOptions = {}): RunningScrip
         lastTurn = performance.now()
         let outcome = engine.startInline()
         while (typeof outcome !== "number") {
-          const pending = outcome
-          await Promise.race([pending.reply, killedSignal])
+          // (killed meanwhile: `kill` has settled the result; a reply that never comes leaves
+          // this frame unreachable, and so collectable, once the host drops its promise)
+          const reply = await outcome.reply
           if (killed) return
           lastTurn = performance.now()
-          outcome = engine.resume(await pending.reply)
+          outcome = engine.resume(reply)
         }
         code = outcome
         engine.finish(code)
@@ -438,7 +437,6 @@ export const start = (script: LuaScript, options: RunOptions = {}): RunningScrip
     const kill = (): Promise<void> => {
       if (!ended) {
         killed = true
-        onKill()
         return end(interrupted())
       }
       return finishing ?? Promise.resolve()
