@@ -116,7 +116,9 @@ describe("exit codes", () => {
       expect(r.err).toMatch(message)
       expect(r.err).toMatch(/^luasock: [^\n]+\nRun 'luasock --help' for usage\.\n$/)
     })
-  }, 50_000)
+    // 15 processes at once, each loading the package (~1 s of CPU): on a loaded 2-CPU machine
+    // that took more than 50 s once
+  }, 120_000)
 
   it("a boolean flag never takes the next argument as its value (-v 0 is verbose on port 0)", () => {
     const r = run(["listen", "-v", "--timeout", "0.2", "0"])
