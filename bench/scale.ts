@@ -179,15 +179,17 @@ const selectTable = (records: ReadonlyArray<SelectRecord>): string => {
   const med = (c: string, n: number, k: number, key: string) =>
     median(all.filter((x) => x["case"] === c && x["n"] === n && x["k"] === k).map((x) => num(x[key])))
   return mdTable(
-    ["watched n", "ready k", "ready: us/call", "ready: us per ready socket", "wait: us/round", "wait: selects/round", "wait: us per ready socket"],
+    ["watched n", "ready k", "ready: us/call", "ready: CPU us/call", "ready: us per ready socket", "wait: us/round", "wait: CPU us/round", "wait: selects/round", "wait: us per ready socket"],
     keys.map((key) => {
       const [n, k] = key.split(":").map(Number) as [number, number]
       return [
         n.toLocaleString("en-US"),
         k.toLocaleString("en-US"),
         fmt(med("ready", n, k, "us_per_call")),
+        fmt(med("ready", n, k, "cpu_us_per_call")),
         fmt(med("ready", n, k, "us_per_ready")),
         fmt(med("wait", n, k, "us_per_round")),
+        fmt(med("wait", n, k, "cpu_us_per_round")),
         fmt(med("wait", n, k, "selects_per_round")),
         fmt(med("wait", n, k, "us_per_ready"))
       ]

@@ -2,6 +2,7 @@
  * Scale run: the cost of `Select.select` (the Effect core's LuaSocket `socket.select`)
  * over n watched TCP sockets of which k are ready. One process, loopback.
  * usage: node --expose-gc dist/bench/select-bench.js <host> <n,n,...> <k,k,...> [seconds per case]
+ * (`all` among the k: k = n)
  *
  * Opens max(n) connected pairs (2 descriptors each), watches the first n client
  * sockets, and makes k of them (spread over the array) readable by writing one byte
@@ -13,8 +14,13 @@
  * - wait: nothing is ready when select is called; the k peers' bytes arrive while it
  *   waits (written just before the call, read by Node on the next turn of the event
  *   loop); the loop selects and receives until all k bytes are consumed. The cost
- *   of a round includes the k writes and the k reads, and the registration of a
- *   listener on each of the n sockets (and its removal) per wait.
+ *   of a round includes the k writes and the k reads, and the registration of each
+ *   of the n sockets (its Readiness slot) per waiting call; `selects_per_round` is 1
+ *   when one call returns every socket that became ready in the same turn.
+ *
+ * The first size is run twice, the first time as an unreported warm-up.
+ * Each case reports wall time and the process's CPU time (user + system, `process.cpuUsage`)
+ * per call / round: on a loaded machine the CPU time is the steadier figure.
  *
  * Prints one JSON line per case and a last line {"done": true, ...}.
  */
@@ -25,7 +31,8 @@ import { emit, fail, now, openFilesLimit } from "./common.js"
 const [host, nArg, kArg, secondsArg] = process.argv.slice(2) as [string, string, string, string | undefined]
 const base = { mode: "select" }
 const ns = (nArg ?? "").split(",").map(Number).filter((x) => x > 0)
-const ks = (kArg ?? "").split(",").map(Number).filter((x) => x > 0)
+/** The k of each case; 0 stands for `all` (k = n). */
+const ks = (kArg ?? "").split(",").map((x) => (x.trim() === "all" ? 0 : Number(x))).filter((x) => x >= 0 && Number.isFinite(x))
 const SECONDS = Number(secondsArg ?? 0.25)
 if (host === undefined || ns.length === 0 || ks.length === 0) fail(base, new Error("usage: select-bench <host> <n,...> <k,...> [seconds]"))
 const maxN = Math.max(...ns)
@@ -34,6 +41,12 @@ const maxN = Math.max(...ns)
 const MAX_CALLS = 200_000
 const ONE = Buffer.from("x", "latin1")
 const byte = ReadBuffer.exactly(1)
+
+/** CPU time of this process (user + system) in seconds. */
+const cpu = (): number => {
+  const u = process.cpuUsage()
+  return (u.user + u.system) / 1e6
+}
 
 /** k indices spread over 0..n-1. */
 const spread = (n: number, k: number): Array<number> => Array.from({ length: k }, (_, i) => Math.floor((i * n) / k))
@@ -64,10 +77,13 @@ const program = Effect.scoped(Effect.gen(function*() {
   const drain = (ready: ReadonlyArray<Tcp.TcpSocket>) => Effect.as(Effect.forEach(ready, (c) => c.receive(byte), { discard: true }), ready.length)
 
   const results: Array<Record<string, unknown>> = []
-  for (const n of ns) {
+  // the first size twice: its first pass warms the code up and is not reported
+  for (const [index, n] of [ns[0]!, ...ns].entries()) {
+    const warmup = index === 0
     const readers = clients.slice(0, n)
-    for (const k of ks) {
-      if (k > n) continue
+    for (const kk of ks) {
+      const k = kk === 0 ? n : kk
+      if (k > n || (kk !== 0 && k === n && ks.includes(0))) continue
       const idx = spread(n, k)
 
       // ready: k bytes buffered, select returns at once; repeated without consuming.
@@ -82,6 +98,7 @@ const program = Effect.scoped(Effect.gen(function*() {
       let calls = 0
       let returned = 0
       const tReady = now()
+      const cReady = cpu()
       while (calls < MAX_CALLS) {
         const ready = yield* Select.select(readers)
         returned += ready.readable.length
@@ -89,14 +106,16 @@ const program = Effect.scoped(Effect.gen(function*() {
         if ((calls & 63) === 0 && now() - tReady >= SECONDS) break
       }
       const readySeconds = now() - tReady
+      const readyCpu = cpu() - cReady
       if (returned !== calls * k) return yield* Effect.dieMessage(`ready: expected ${k} per call, got ${returned / calls}`)
       yield* drain(idx.map((i) => readers[i]!))
-      results.push({ case: "ready", n, k, calls, us_per_call: (readySeconds / calls) * 1e6, us_per_ready: (readySeconds / calls / k) * 1e6 })
+      if (!warmup) results.push({ case: "ready", n, k, calls, us_per_call: (readySeconds / calls) * 1e6, cpu_us_per_call: (readyCpu / calls) * 1e6, us_per_ready: (readySeconds / calls / k) * 1e6 })
 
       // wait: the bytes arrive while select waits; select + receive until all k are consumed.
       let rounds = 0
       let selects = 0
       const tWait = now()
+      const cWait = cpu()
       while (rounds < MAX_CALLS && now() - tWait < SECONDS) {
         yield* poke(idx)
         let got = 0
@@ -108,7 +127,8 @@ const program = Effect.scoped(Effect.gen(function*() {
         rounds++
       }
       const waitSeconds = now() - tWait
-      results.push({ case: "wait", n, k, rounds, selects_per_round: selects / rounds, us_per_round: (waitSeconds / rounds) * 1e6, us_per_ready: (waitSeconds / rounds / k) * 1e6 })
+      const waitCpu = cpu() - cWait
+      if (!warmup) results.push({ case: "wait", n, k, rounds, selects_per_round: selects / rounds, us_per_round: (waitSeconds / rounds) * 1e6, cpu_us_per_round: (waitCpu / rounds) * 1e6, cpu_us_per_select: (waitCpu / selects) * 1e6, us_per_ready: (waitSeconds / rounds / k) * 1e6 })
     }
   }
   return { results, setup_s }

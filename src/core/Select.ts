@@ -3,19 +3,23 @@
  * (spec/reference-semantics.md section 1, "select"), without its descriptor limit
  * (section 5, item 1): any number of sockets of any kind, TCP and UDP mixed.
  *
- * Readiness is pushed, not polled: every socket tells its registered listeners
- * when it may have become readable or writable (`onReady`), so a waiting select
- * is woken by the socket that changed and looks only at it. One select call
- * costs one pass over its inputs (readiness check, then registration when nothing
- * is ready yet: a few property reads and a field write per socket), then work in
- * proportion to the sockets that signal; finishing or being interrupted removes
- * every registration.
+ * Readiness is pushed, not polled: every socket tells whoever watches it when it
+ * may have become readable or writable, so a waiting select is woken by the sockets
+ * that changed and looks only at them (its ready set). One call costs one pass over
+ * its inputs (the readiness check and, while nothing is ready, the registration: a
+ * few field writes in the socket's Readiness slot, no closure and no listener added
+ * or removed per socket), then work in proportion to the sockets that signal. The
+ * wake-up runs at the end of the event loop's poll phase (`setImmediate`), so one
+ * call returns every socket that became ready in the same turn. Ending (result,
+ * timeout, interruption) frees every slot at once and cancels a pending wake-up.
  *
  * @since 0.1.0
  */
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { describe } from "./internal/describe.js"
+import { type Readiness, readinessOf, type Watcher } from "./internal/Readiness.js"
+import { SocketBase } from "./internal/SocketBase.js"
 import * as Wait from "./internal/Wait.js"
 import * as NetError from "./NetError.js"
 import * as Timeout from "./Timeout.js"
@@ -36,7 +40,12 @@ export interface Selectable {
   readonly readable: boolean
   /** A send would not wait: connected and not backpressured. */
   readonly writable: boolean
-  /** Calls `listener` whenever readable or writable may have become true; returns the unsubscribe. */
+  /**
+   * Calls `listener` whenever readable or writable may have become true; returns the unsubscribe.
+   * Select first calls it with a probe listener: an `onReady` that returns what a core socket's
+   * `onReady` returns (a wrapper that forwards it) is taken to have no other event source, and
+   * select watches the core socket's slot instead of adding a listener.
+   */
   onReady(listener: () => void): () => void
 }
 
@@ -77,133 +86,243 @@ const isSelectable = (u: unknown): boolean => {
   }
 }
 
-/** What is wrong with select's `readers` / `writers` (`name`): the InvalidArgument naming it, or undefined. */
-const badList = (name: "readers" | "writers", list: unknown): NetError.NetError | undefined => {
-  if (list === undefined || list === null) return undefined
-  if (!Array.isArray(list)) return new NetError.InvalidArgument({ operation: "select", detail: `bad ${name} ${describe(list)}: expected an array of sockets` })
-  for (let i = 0; i < list.length; i++) {
-    if (!(i in list) || !isSelectable(list[i])) {
-      return new NetError.InvalidArgument({ operation: "select", detail: `bad ${name}: entry ${i} is ${i in list ? describe(list[i]) : "a hole"}, not a selectable socket` })
-    }
-  }
-  return undefined
-}
-
 /** The InvalidArgument for a select timeout that is not seconds, a Duration or undefined. */
 const badTimeout = (timeout: unknown): NetError.NetError | undefined =>
   timeout === undefined || typeof timeout === "number" || Duration.isDuration(timeout)
     ? undefined
     : new NetError.InvalidArgument({ operation: "select", detail: `bad timeout ${describe(timeout)}: expected seconds (a number), a Duration or undefined` })
 
+/** `readers` / `writers` as an array (undefined, null: empty), or the InvalidArgument naming it. */
+const listOf = <A>(name: "readers" | "writers", list: ReadonlyArray<A> | undefined): ReadonlyArray<A> | NetError.NetError => {
+  if (list === undefined || list === null) return []
+  if (!Array.isArray(list)) return new NetError.InvalidArgument({ operation: "select", detail: `bad ${name} ${describe(list)}: expected an array of sockets` })
+  return list
+}
+
+/** The InvalidArgument for entry `i` of a list, which is not a selectable socket. */
+const badEntry = (name: "readers" | "writers", list: ReadonlyArray<unknown>, i: number): NetError.NetError =>
+  new NetError.InvalidArgument({ operation: "select", detail: `bad ${name}: entry ${i} is ${i in list ? describe(list[i]) : "a hole"}, not a selectable socket` })
+
 /** Each item once, in order (the lists are short: only ready sockets). */
 const unique = <A>(items: Array<A>): Array<A> => (items.length < 2 ? items : Array.from(new Set(items)))
 
 /**
- * One waiting select: which watched entries signalled since the last look.
- * Entry `i < readers.length` is `readers[i]`, the others `writers[i - readers.length]`.
+ * One waiting select. Entry `e < readers.length` is `readers[e]`, the others
+ * `writers[e - readers.length]`.
+ *
+ * Each watched socket is registered once per call, during the single pass over the
+ * inputs: a core socket (or a wrapper whose `onReady` is its core socket's) through its
+ * Readiness slot (a few field writes, see `Readiness`), anything else with an
+ * `onReady` listener. A socket's event queues its entry (once, if ready) in
+ * `signalled`: the ready set, the only entries a wake-up looks at. The wake-up is
+ * deferred to the end of the event loop's poll phase (`setImmediate`), so that every
+ * socket that became ready in the same turn is returned by one call. `finish` frees
+ * every slot at once (one store) and removes the listeners (only those of sockets
+ * without a slot) and the pending wake-up.
  */
-class Watch<R extends Selectable, W extends Selectable> {
+class Watch<R extends Selectable, W extends Selectable> implements Watcher, Wait.Signal {
+  live = true
+  private readonly offset: number
   /** Entries that signalled and were ready when they did, not yet looked at. */
   private signalled: Array<number> = []
-  /** 1 for entries in `signalled` (so a busy socket is queued once per look). */
-  private readonly queued: Uint8Array
-  private readonly unsubscribes: Array<() => void> = []
+  /** 1 for entries in `signalled` (allocated on the first signal). */
+  private queued: Uint8Array | undefined = undefined
+  /** Removals of the `onReady` listeners (sockets without a slot). */
+  private unsubscribes: Array<() => void> | undefined = undefined
+  /** The waiting fiber's listener (`Wait.Signal`). */
   private resume: (() => void) | undefined = undefined
+  private immediate: ReturnType<typeof setImmediate> | undefined = undefined
 
-  constructor(readonly readers: ReadonlyArray<R>, readonly writers: ReadonlyArray<W>) {
-    this.queued = new Uint8Array(readers.length + writers.length)
+  constructor(private readers: ReadonlyArray<R>, private writers: ReadonlyArray<W>) {
+    this.offset = readers.length
   }
 
-  /** Registers a listener on every open socket. */
-  register(): void {
-    const readers = this.readers
-    const writers = this.writers
-    const offset = readers.length
-    for (let i = 0; i < readers.length; i++) {
-      const r = readers[i]!
-      if (!r.isClosed) this.unsubscribes.push(r.onReady(() => this.signal(i)))
+  /** Watches `s`, entry `e` (a reader when `e < offset`). */
+  watch(s: Selectable, e: number): void {
+    const r = readinessOf(s.onReady, s)
+    if (r !== undefined) {
+      const w = r.watcher
+      if (w !== this && (w === undefined || !w.live)) {
+        r.watcher = this
+        r.readEntry = -1
+        r.writeEntry = -1
+      }
+      if (r.watcher === this) {
+        if (e < this.offset) {
+          if (r.readEntry < 0) {
+            r.readEntry = e
+            return
+          }
+          if (this.readers[r.readEntry] === s) return // listed twice
+        } else {
+          if (r.writeEntry < 0) {
+            r.writeEntry = e
+            return
+          }
+          if (this.writers[r.writeEntry - this.offset] === s) return // listed twice
+        }
+      }
+      // the slot is another waiting select's, or another object shares this socket: a listener
     }
-    for (let j = 0; j < writers.length; j++) {
-      const w = writers[j]!
-      if (!w.isClosed) this.unsubscribes.push(w.onReady(() => this.signal(offset + j)))
+    ;(this.unsubscribes ??= []).push(s.onReady(() => this.signalEntry(e)))
+  }
+
+  /** Ends the watch: every slot is free at once; the listeners and the pending wake-up are removed. */
+  finish(): void {
+    if (!this.live) return
+    this.live = false
+    if (this.immediate !== undefined) {
+      clearImmediate(this.immediate)
+      this.immediate = undefined
     }
+    this.resume = undefined
+    const unsubscribes = this.unsubscribes
+    this.unsubscribes = undefined
+    if (unsubscribes !== undefined) for (const u of unsubscribes) u()
+    // a finished watch may stay in slots until they are overwritten: it holds no socket
+    this.readers = []
+    this.writers = []
+    this.signalled = []
+    this.queued = undefined
   }
 
-  /** Removes every registration. */
-  unregister(): void {
-    for (const u of this.unsubscribes) u()
-    this.unsubscribes.length = 0
-  }
-
-  private isReady(entry: number): boolean {
-    const offset = this.readers.length
-    if (entry < offset) {
-      const r = this.readers[entry]!
+  private isReady(e: number): boolean {
+    if (e < this.offset) {
+      const r = this.readers[e]!
       return !r.isClosed && r.readable
     }
-    const w = this.writers[entry - offset]!
+    const w = this.writers[e - this.offset]!
     return !w.isClosed && w.writable
   }
 
-  /** A socket's listener: queue the entry if it is ready now, and wake the fiber. */
-  private signal(entry: number): void {
-    if (this.queued[entry] === 1 || !this.isReady(entry)) return
-    this.queued[entry] = 1
-    this.signalled.push(entry)
+  /** A slot's socket signalled (`Watcher`). */
+  signal(readiness: Readiness): void {
+    if (readiness.readEntry >= 0) this.signalEntry(readiness.readEntry)
+    if (readiness.writeEntry >= 0) this.signalEntry(readiness.writeEntry)
+  }
+
+  /** Queues the entry if it is ready now; wakes the fiber at the end of the poll phase. */
+  private signalEntry(e: number): void {
+    if (!this.live) return
+    const queued = (this.queued ??= new Uint8Array(this.offset + this.writers.length))
+    if (queued[e] === 1 || !this.isReady(e)) return
+    queued[e] = 1
+    this.signalled.push(e)
+    if (this.resume !== undefined && this.immediate === undefined) this.immediate = setImmediate(this.wake)
+  }
+
+  private readonly wake = (): void => {
+    this.immediate = undefined
     const resume = this.resume
-    if (resume !== undefined) {
-      this.resume = undefined
-      resume()
-    }
+    this.resume = undefined
+    resume?.()
   }
 
   /** Some entry signalled since the last `take`: a wait ends at once. */
   readonly hasSignalled = (): boolean => this.signalled.length > 0
 
-  /** The `Wait.Signal` of this select: one waiting fiber's listener, called by `signal`. */
+  /** `Wait.Signal`: the waiting fiber's listener (registered when nothing is signalled). */
   add(listener: () => void): void {
     this.resume = listener
   }
 
   remove(listener: () => void): void {
-    if (this.resume === listener) this.resume = undefined
+    if (this.resume !== listener) return
+    this.resume = undefined
+    if (this.immediate !== undefined) {
+      clearImmediate(this.immediate)
+      this.immediate = undefined
+    }
   }
 
   /** The signalled entries that are still ready, in input order; undefined when none is. */
   take(): Ready<R, W> | undefined {
     const entries = this.signalled
+    if (entries.length === 0) return undefined
     this.signalled = []
-    for (const e of entries) this.queued[e] = 0
+    const queued = this.queued!
+    for (const e of entries) queued[e] = 0
     const ready = entries.filter((e) => this.isReady(e))
     if (ready.length === 0) return undefined
     ready.sort((a, b) => a - b)
-    const offset = this.readers.length
+    const offset = this.offset
     const readable: Array<R> = []
     const writable: Array<W> = []
     for (const e of ready) {
       if (e < offset) readable.push(this.readers[e]!)
       else writable.push(this.writers[e - offset]!)
     }
-    return { readable: unique(readable), writable: unique(writable) }
+    // a slot is registered once per object: duplicates come only from listeners
+    return this.unsubscribes === undefined ? { readable, writable } : { readable: unique(readable), writable: unique(writable) }
   }
 }
 
-/** The sockets ready now (dirty readers first), or undefined when none is. One pass. */
-const readyNow = <R extends Selectable, W extends Selectable>(readers: ReadonlyArray<R>, writers: ReadonlyArray<W>): Ready<R, W> | undefined => {
+/** The sockets ready now, or the InvalidArgument of a bad entry. */
+type Scanned<R extends Selectable, W extends Selectable> = Ready<R, W> | NetError.NetError | undefined
+
+/** Numbers the passes: a core socket's `Readiness.mark` says it is already in a result list of this pass. */
+let passes = 0
+
+/**
+ * Each object once in a result list: a core socket is marked on its Readiness (a store
+ * per ready socket), anything else (wrappers may share a core socket) goes through a Set.
+ */
+class Once {
+  private others: Set<unknown> | undefined = undefined
+  private readonly mark = ++passes
+  first(s: Selectable): boolean {
+    if (s instanceof SocketBase) {
+      const r = readinessOf(s.onReady, s)
+      if (r !== undefined) {
+        if (r.mark === this.mark) return false
+        r.mark = this.mark
+        return true
+      }
+    }
+    const others = (this.others ??= new Set())
+    if (others.has(s)) return false
+    others.add(s)
+    return true
+  }
+}
+
+/**
+ * The one pass over the inputs: checks each entry, collects the sockets ready now
+ * (dirty readers first, then input order, each once) and, while none is, registers
+ * each open one with `watch`. Undefined when none is ready.
+ */
+const scan = <R extends Selectable, W extends Selectable>(rs: ReadonlyArray<R>, ws: ReadonlyArray<W>, watch: Watch<R, W> | undefined): Scanned<R, W> => {
   let dirty: Array<R> | undefined
   let readable: Array<R> | undefined
   let writable: Array<W> | undefined
-  for (const r of readers) {
+  let once: Once | undefined
+  let found = false
+  for (let i = 0; i < rs.length; i++) {
+    const r = rs[i]!
+    if (!(r instanceof SocketBase) && !isSelectable(r)) return badEntry("readers", rs, i)
     if (r.isClosed) continue
-    if (r.dirty) (dirty ??= []).push(r)
-    else if (r.readable) (readable ??= []).push(r)
+    if (r.dirty) {
+      if ((once ??= new Once()).first(r)) (dirty ??= []).push(r)
+      found = true
+    } else if (r.readable) {
+      if ((once ??= new Once()).first(r)) (readable ??= []).push(r)
+      found = true
+    } else if (!found && watch !== undefined) watch.watch(r, i)
   }
-  for (const w of writers) {
-    if (!w.isClosed && w.writable) (writable ??= []).push(w)
+  once = undefined
+  const offset = rs.length
+  for (let j = 0; j < ws.length; j++) {
+    const w = ws[j]!
+    if (!(w instanceof SocketBase) && !isSelectable(w)) return badEntry("writers", ws, j)
+    if (w.isClosed) continue
+    if (w.writable) {
+      if ((once ??= new Once()).first(w)) (writable ??= []).push(w)
+      found = true
+    } else if (!found && watch !== undefined) watch.watch(w, offset + j)
   }
-  if (dirty === undefined && readable === undefined && writable === undefined) return undefined
+  if (!found) return undefined
   const readList = dirty === undefined ? (readable ?? []) : readable === undefined ? dirty : dirty.concat(readable)
-  return { readable: unique(readList), writable: unique(writable ?? []) }
+  return { readable: readList, writable: writable ?? [] }
 }
 
 /**
@@ -222,7 +341,8 @@ const readyNow = <R extends Selectable, W extends Selectable>(readers: ReadonlyA
  * - Timeout 0 polls; negative or undefined waits without limit; with nothing to
  *   watch and no limit it waits forever (interruptible), as LuaSocket blocks.
  * - No limit on the number of sockets. Interrupting a waiting select removes
- *   every listener it registered.
+ *   every registration it made (and its pending wake-up, if any).
+ * - Sockets that become ready in the same turn of the event loop are returned together.
  * - Readers / writers that are not arrays of selectable sockets (holes included), or a
  *   timeout that is not seconds, a Duration or undefined, fail `InvalidArgument` naming them.
  *
@@ -237,17 +357,28 @@ export const select = <R extends Selectable = never, W extends Selectable = neve
   // falls between the check and the registration, and no registration outlives the call.
   Effect.uninterruptibleMask((restore) =>
     Effect.suspend(() => {
-      const bad = badList("readers", readers) ?? badList("writers", writers) ?? badTimeout(timeout)
-      if (bad !== undefined) return Effect.fail(bad)
-      const rs = readers ?? []
-      const ws = writers ?? []
-      const limit = limitOf(timeout)
-      const now = readyNow(rs, ws)
-      if (now !== undefined) return Effect.succeed(now)
-      if (Duration.isZero(limit)) return Effect.fail(timeoutError())
-      const watch = new Watch(rs, ws)
-      watch.register()
-      return Effect.ensuring(restore(waitReady(watch, Timeout.make({ total: limit }))), Effect.sync(() => watch.unregister()))
+      const rs = listOf("readers", readers)
+      if (!Array.isArray(rs)) return Effect.fail(rs as NetError.NetError)
+      const ws = listOf("writers", writers)
+      if (!Array.isArray(ws)) return Effect.fail(ws as NetError.NetError)
+      const badTime = badTimeout(timeout)
+      const limit = badTime === undefined ? limitOf(timeout) : Duration.zero
+      // registrations are made during the pass only when the call may wait
+      const watch = Duration.isZero(limit) ? undefined : new Watch<R, W>(rs, ws)
+      let scanned: Scanned<R, W>
+      try {
+        scanned = scan<R, W>(rs, ws, watch)
+      } catch (e) {
+        watch?.finish() // a getter threw: no registration outlives the call
+        throw e
+      }
+      if (scanned !== undefined || badTime !== undefined || watch === undefined) {
+        watch?.finish()
+        if (scanned instanceof NetError.InvalidArgument) return Effect.fail(scanned)
+        if (badTime !== undefined) return Effect.fail(badTime)
+        return scanned !== undefined ? Effect.succeed(scanned as Ready<R, W>) : Effect.fail(timeoutError())
+      }
+      return Effect.ensuring(restore(waitReady(watch, Timeout.make({ total: limit }))), Effect.sync(() => watch.finish()))
     })
   )
 

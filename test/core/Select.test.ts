@@ -247,6 +247,152 @@ describe("Select.select: timeouts", () => {
     }))
 })
 
+// ---- registrations and wake-up ----------------------------------------------------------
+
+/** Pending `setImmediate`s of this process. */
+const immediates = (): number => process.getActiveResourcesInfo().filter((r) => r === "Immediate").length
+
+/** A selectable that forwards everything to a core socket (as the Promise API and the LuaSocket facade do). */
+const forwarding = (s: Tcp.TcpSocket): Select.Selectable => ({
+  get isClosed() {
+    return s.isClosed
+  },
+  get dirty() {
+    return s.dirty
+  },
+  get readable() {
+    return s.readable
+  },
+  get writable() {
+    return s.writable
+  },
+  onReady: (l) => s.onReady(l)
+})
+
+/** A selectable with an event source of its own (a flag it sets itself) beside a core socket's. */
+const withOwnEvents = (s: Tcp.TcpSocket) => {
+  const own = new Set<() => void>()
+  let flag = false
+  const selectable: Select.Selectable = {
+    get isClosed() {
+      return s.isClosed
+    },
+    get dirty() {
+      return s.dirty
+    },
+    get readable() {
+      return flag || s.readable
+    },
+    get writable() {
+      return s.writable
+    },
+    onReady: (l) => {
+      const off = s.onReady(l)
+      own.add(l)
+      return () => {
+        off()
+        own.delete(l)
+      }
+    }
+  }
+  return {
+    selectable,
+    own,
+    raise: () => {
+      flag = true
+      for (const l of own) l()
+    }
+  }
+}
+
+describe("Select.select: registrations and wake-up", () => {
+  it.scopedLive("sockets that become ready in the same turn of the event loop are returned by one call, in input order", () =>
+    Effect.gen(function*() {
+      const server = yield* Tcp.listen("127.0.0.1", 0)
+      const pairs = yield* Effect.forEach(Array.from({ length: 6 }), () => pairOn(server))
+      const conns = pairs.map(([, conn]) => conn)
+      // deterministic: three sockets signal in one synchronous block (unshift notifies)
+      const fiber = yield* forkWaiting(conns, [])
+      yield* Effect.sync(() => {
+        for (const i of [4, 1, 3]) conns[i]!.unshift(bytes("u"))
+      })
+      expect((yield* Fiber.join(fiber)).readable).toStrictEqual([conns[1], conns[3], conns[4]])
+      for (const i of [1, 3, 4]) expect(text(yield* conns[i]!.receive(RB.exactly(1)))).toBe("u")
+      // loopback: three peers write before the event loop polls
+      const again = yield* forkWaiting(conns, [])
+      yield* Effect.forEach([5, 0, 2], (i) => pairs[i]![0].send(bytes("w")), { discard: true })
+      expect((yield* Fiber.join(again)).readable).toStrictEqual([conns[0], conns[2], conns[5]])
+      expect(listeners(conns)).toBe(0)
+    }))
+
+  it.scopedLive("interrupting a select whose wake-up is pending leaves no listener and no pending setImmediate", () =>
+    Effect.gen(function*() {
+      const [, conn] = yield* pair
+      const [, other] = yield* pair
+      for (const timeout of [30, undefined]) {
+        const fiber = yield* forkWaiting([conn, other], [], timeout)
+        const [before, pending] = yield* Effect.sync(() => {
+          const before = immediates()
+          conn.unshift(bytes("p")) // signals: the wake-up is scheduled, not yet run
+          return [before, immediates()] as const
+        })
+        expect(pending).toBe(before + 1)
+        yield* Fiber.interrupt(fiber)
+        expect(immediates()).toBe(before)
+        expect(listeners([conn, other])).toBe(0)
+        expect(text(yield* conn.receive(RB.exactly(1)))).toBe("p")
+      }
+    }))
+
+  it.scopedLive("two selects watching one socket at once are both woken, and neither leaves a registration", () =>
+    Effect.gen(function*() {
+      const [client, conn] = yield* pair
+      const [otherClient, other] = yield* pair
+      const first = yield* forkWaiting([conn], [])
+      expect(conn.readyListeners).toBe(1)
+      const second = yield* Effect.fork(Select.select([other, conn], [], 5))
+      yield* waitUntil("the second select to register", () => conn.readyListeners === 2 && other.readyListeners === 1)
+      yield* client.send(bytes("!"))
+      expect((yield* Fiber.join(first)).readable).toStrictEqual([conn])
+      expect((yield* Fiber.join(second)).readable).toStrictEqual([conn])
+      expect(listeners([conn, other])).toBe(0)
+      // one of them interrupted while the other waits: the other is still woken
+      const a = yield* forkWaiting([other], [])
+      const b = yield* Effect.fork(Select.select([other], [], 5))
+      yield* waitUntil("both to register", () => other.readyListeners === 2)
+      yield* Fiber.interrupt(a)
+      expect(other.readyListeners).toBe(1)
+      yield* otherClient.send(bytes("?"))
+      expect((yield* Fiber.join(b)).readable).toStrictEqual([other])
+      expect(other.readyListeners).toBe(0)
+    }))
+
+  it.scopedLive("a forwarding wrapper and its core socket in one list are distinct entries, each returned once", () =>
+    Effect.gen(function*() {
+      const [client, conn] = yield* pair
+      const wrapper = forwarding(conn)
+      const fiber = yield* Effect.fork(Select.select([wrapper, conn, wrapper, conn], [], 5))
+      yield* waitUntil("select to register", () => conn.readyListeners === 3) // the slot (wrapper), a listener per other object's entry (conn twice)
+      yield* client.send(bytes("x"))
+      expect((yield* Fiber.join(fiber)).readable).toStrictEqual([wrapper, conn])
+      expect(conn.readyListeners).toBe(0)
+      // ready already (the byte is still buffered: conn is dirty): the same result without waiting
+      expect((yield* Select.select([conn, wrapper, conn], [wrapper, conn, wrapper], 0))).toStrictEqual({ readable: [conn, wrapper], writable: [wrapper, conn] })
+    }))
+
+  it.scopedLive("a selectable with an event source of its own is watched through onReady, and its registrations are removed", () =>
+    Effect.gen(function*() {
+      const [, conn] = yield* pair
+      const own = withOwnEvents(conn)
+      const fiber = yield* Effect.fork(Select.select([own.selectable], [], 5))
+      yield* waitUntil("select to register", () => own.own.size === 1 && conn.readyListeners === 1)
+      own.raise()
+      expect((yield* Fiber.join(fiber)).readable).toStrictEqual([own.selectable])
+      expect(own.own.size).toBe(0)
+      expect(conn.readyListeners).toBe(0)
+    }))
+})
+
 // ---- 5,000 sockets ---------------------------------------------------------------------
 
 const openFileLimit = (): number => {
@@ -432,6 +578,92 @@ describe("Select.select: readiness property", () => {
         expect(listeners([...readers, server])).toBe(0)
       })),
     { fastCheck: { numRuns: 30 } }
+  )
+
+  type Step = Action | { readonly _tag: "Select"; readonly timeoutMs: number } | { readonly _tag: "Interrupted" }
+  const step: fc.Arbitrary<Step> = fc.oneof(
+    action,
+    fc.record({ _tag: fc.constant("Select" as const), timeoutMs: fc.constantFrom(0, 5) }),
+    fc.record({ _tag: fc.constant("Interrupted" as const) })
+  )
+
+  it.live.prop(
+    "registrations left by earlier selects (finished, timed out, interrupted) never change what a select reports",
+    [fc.array(step, { maxLength: 10 })],
+    ([steps]) =>
+      Effect.scoped(Effect.gen(function*() {
+        const server = yield* Tcp.listen("127.0.0.1", 0)
+        const pairs = yield* Effect.forEach(Array.from({ length: TCP }), () => pairOn(server))
+        const udps = yield* Effect.forEach(Array.from({ length: UDP }), () => udpBound)
+        const sender = yield* Udp.open()
+        const conns = pairs.map(([, conn]) => conn)
+        const readers = [...conns, ...udps]
+        const writers = pairs.map(([peer]) => peer)
+        const all = [...readers, ...writers, server]
+        for (const a of steps) {
+          switch (a._tag) {
+            case "SendTcp": {
+              const [peer] = pairs[a.to]!
+              if (!peer.isClosed) yield* peer.send(bytes(a.data))
+              break
+            }
+            case "ClosePeer": {
+              const [peer] = pairs[a.of]!
+              if (a.reset && !peer.isClosed) yield* peer.setOption("linger", { on: true, timeout: 0 })
+              yield* peer.close
+              break
+            }
+            case "Consume":
+              pairs[a.of]![1].receivePoll(RB.available())
+              break
+            case "SendUdp":
+              yield* sender.sendto(bytes("d"), "127.0.0.1", portOf(udps[a.to]!))
+              break
+            case "ReceiveUdp":
+              yield* Effect.either(udps[a.of]!.receive(8192, noWait))
+              break
+            case "Select": {
+              const r = yield* Effect.either(Select.select(readers, writers, a.timeoutMs / 1000))
+              if (Either.isRight(r)) {
+                for (const s of r.right.readable) expect(!s.isClosed && s.readable).toBe(true)
+                for (const s of r.right.writable) expect(!s.isClosed && s.writable).toBe(true)
+                expect(new Set(r.right.readable).size).toBe(r.right.readable.length)
+              } else expect(r.left).toBeInstanceOf(NetError.Timeout)
+              break
+            }
+            case "Interrupted": {
+              const fiber = yield* Effect.fork(Select.select(readers, [], undefined))
+              yield* Effect.yieldNow()
+              yield* Fiber.interrupt(fiber)
+              break
+            }
+          }
+          expect(listeners(all)).toBe(0)
+          yield* Effect.sleep("2 millis")
+        }
+        yield* Effect.sleep("15 millis")
+        const observed = yield* Effect.sync(() => {
+          const selected = Effect.runSync(Effect.either(Select.select(readers, [], 0)))
+          const reported = new Set<unknown>(Either.isRight(selected) ? selected.right.readable : [])
+          const wouldReturn = (s: Tcp.TcpSocket | Udp.UdpSocket): boolean => {
+            if (s instanceof Tcp.TcpSocket) return s.receivePoll(RB.available()) !== undefined
+            const r = Effect.runSync(Effect.either(s.receive(8192, noWait)))
+            return Either.isRight(r) || !(r.left instanceof NetError.Timeout)
+          }
+          return readers.map((s) => ({ reported: reported.has(s), wouldReturn: wouldReturn(s) }))
+        })
+        for (const o of observed) expect(o.reported).toBe(o.wouldReturn)
+        // and a waiting select over the sockets not ready now (stale slots on them) is woken by the next datagram
+        for (const u of udps) while (Either.isRight(yield* Effect.either(u.receive(8192, noWait))));
+        const idle = [...conns.filter((c) => !c.readable), ...udps]
+        const fiber = yield* Effect.fork(Select.select(idle, [], Duration.seconds(3)))
+        yield* waitUntil("the select to wait", () => listeners(idle.filter((s) => !s.isClosed)) > 0)
+        yield* sender.sendto(bytes("z"), "127.0.0.1", portOf(udps[0]!))
+        const last = yield* Fiber.join(fiber)
+        expect(last.readable).toContain(udps[0])
+        expect(listeners(all)).toBe(0)
+      })),
+    { fastCheck: { numRuns: 25 } }
   )
 
   const readying = fc.oneof(
