@@ -484,18 +484,18 @@ export const start = (script: LuaScript, options: RunOptions = {}): RunningScrip
     }
 
     // the doorbell: a request in the shared area (its length), or one on the port (taken by
-    // onMessage). `exchange` takes the value, so a ring between two waits is never lost.
+    // onMessage). `exchange` takes the value, so a ring between two waits is never lost. A
+    // request that is already there when the wait is re-armed is taken after a turn of the
+    // event loop (setImmediate), never in a loop here: between two calls of the script, Node
+    // must get to do its I/O (flush a send's queued bytes into the kernel, read), or a script
+    // sending in a tight loop would find the buffers "full" while the kernel has room.
     const ring = (): void => {
-      for (;;) {
-        if (ended) return
-        const v = Atomics.exchange(ctl, Ctl.Doorbell, Doorbell.Empty)
-        if (v > Doorbell.OnPort) call(new Uint8Array(data, 0, v))
-        const w = waitAsync(ctl, Ctl.Doorbell, Doorbell.Empty)
-        if (w.async) {
-          void w.value.then(ring)
-          return
-        }
-      }
+      if (ended) return
+      const v = Atomics.exchange(ctl, Ctl.Doorbell, Doorbell.Empty)
+      if (v > Doorbell.OnPort) call(new Uint8Array(data, 0, v))
+      const w = waitAsync(ctl, Ctl.Doorbell, Doorbell.Empty)
+      if (w.async) void w.value.then(ring)
+      else setImmediate(ring)
     }
     ring()
 
