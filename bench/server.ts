@@ -75,17 +75,17 @@ const servers: Record<Exclude<Workload, "w4">, Serve> = {
       )
     }),
 
-  // W5: n sequential connections: receive a line, reply, close.
+  // W5: n sequential connections: receive a line, reply, close. The per-connection
+  // program is a function of the connection built without pipe/dual calls per connection.
   w5: (server) => {
     let served = 0
-    const one = withConnection(server, (conn) =>
-      conn.setOption("tcp-nodelay", true).pipe(
-        Effect.zipRight(conn.receive(ReadBuffer.line)),
-        Effect.zipRight(conn.send(BYE)),
-        Effect.asVoid,
-        Effect.catchTag("Closed", () => Effect.void)
+    const body = (conn: Tcp.TcpSocket): Effect.Effect<unknown, NetError> =>
+      Effect.catchTag(
+        Effect.flatMap(conn.setOption("tcp-nodelay", true), () => Effect.flatMap(conn.receive(ReadBuffer.line), () => conn.send(BYE))),
+        "Closed",
+        () => Effect.void
       )
-    )
+    const one = withConnection(server, body)
     const loop = (left: number): Effect.Effect<void, NetError> =>
       left === 0 ? Effect.void : Effect.flatMap(one, () => {
         served++

@@ -188,6 +188,8 @@ interface Reusable {
   release: boolean
   /** 'close' was emitted for the current connection. */
   closeEmitted: boolean
+  /** The connect in progress: its outcome goes here (no listener added and removed per connect). */
+  connecting: { onConnect(): void; onError(err: Error): void } | undefined
 }
 
 /** Closed client sockets waiting to be connected again (`fastPaths.reuseSockets`). */
@@ -202,6 +204,7 @@ const pool = (slot: Reusable): void => {
   slot.owner = undefined
   slot.release = false
   slot.closeEmitted = false
+  slot.connecting = undefined
   // Only a socket that ended cleanly, in the state a new one starts in: a reconnect resets
   // the stream's destroyed/ended/errored flags, not its backpressure, cork or pause state.
   const sock = slot.sock
@@ -316,9 +319,9 @@ export class TcpSocket extends SocketBase {
     this.writeHighWaterMark = options.writeHighWaterMark ?? 1024 * 1024
   }
 
-  /** A receive buffer whose flow control drives `socket()` (which may not exist yet). */
-  private makeReadBuffer(socket: () => net.Socket | undefined): ReadBuffer {
-    const rb = new ReadBuffer({ pause: () => socket()?.pause(), resume: () => socket()?.resume() }, this.readHighWaterMark)
+  /** A receive buffer whose flow control drives `flow.sock` (which may not be set yet). */
+  private makeReadBuffer(flow: SocketFlow): ReadBuffer {
+    const rb = new ReadBuffer(flow, this.readHighWaterMark)
     rb.readiness = this.readiness
     return rb
   }
@@ -361,7 +364,7 @@ export class TcpSocket extends SocketBase {
 
   /** Makes a reusable client socket, its listeners installed once (see `Reusable`). */
   private static reusable(rb: ReadBuffer, writeHighWaterMark: number, connectOptions: Record<string, unknown>): Reusable {
-    const slot: Reusable = { sock: undefined as unknown as net.Socket, rb, owner: undefined, writeHighWaterMark, release: false, closeEmitted: false }
+    const slot: Reusable = { sock: undefined as unknown as net.Socket, rb, owner: undefined, writeHighWaterMark, release: false, closeEmitted: false, connecting: undefined }
     connectOptions.onread = {
       buffer: () => slot.rb.region(),
       callback: (n: number, buf: Uint8Array): boolean => {
@@ -372,7 +375,12 @@ export class TcpSocket extends SocketBase {
     const sock = net.connect(connectOptions as unknown as net.NetConnectOpts)
     slot.sock = sock
     sock.on("end", () => slot.owner?.readBuffer?.pushEnd())
-    sock.on("error", (err) => slot.owner?.onNodeError(err))
+    sock.on("error", (err) => {
+      const connecting = slot.connecting
+      if (connecting !== undefined) connecting.onError(err)
+      else slot.owner?.onNodeError(err)
+    })
+    sock.on("connect", () => slot.connecting?.onConnect())
     sock.on("close", () => {
       slot.closeEmitted = true
       slot.owner?.onNodeClose()
@@ -519,9 +527,9 @@ export class TcpSocket extends SocketBase {
   /** `setoption(name, value)`. */
   setOption(name: string, value: unknown): Effect.Effect<void, NetError.NetError> {
     return Effect.suspend((): Effect.Effect<void, NetError.NetError> => {
-      const fail = (detail: string) => Effect.fail(new NetError.InvalidArgument({ operation: "setoption", detail }))
+      const fail = badSetOption
       if (this.closed) return Effect.fail(new NetError.Closed({ operation: "setoption", detail: `option ${optionName(name)}` }))
-      if (unsupportedOptions.includes(name)) return Effect.fail(unsupported(name))
+      // (the names below are not in unsupportedOptions: the switch comes first, the list is searched only for the rest)
       switch (name) {
         case "keepalive":
         case "tcp-nodelay":
@@ -553,6 +561,7 @@ export class TcpSocket extends SocketBase {
           return Effect.void
         }
         default:
+          if (unsupportedOptions.includes(name)) return Effect.fail(unsupported(name))
           return fail(`unknown option ${describe(name)}`)
       }
     })
@@ -695,12 +704,17 @@ export class TcpSocket extends SocketBase {
   }
 
   /** `connect(host, port)`: the master becomes a client, even when the connect fails. */
-  connect(host: string, port: number | string, options: ConnectOptions = {}): Effect.Effect<void, NetError.NetError> {
-    const bad = badOptions("connect", options)
+  connect(host: string, port: number | string, options: ConnectOptions = NO_CONNECT_OPTIONS): Effect.Effect<void, NetError.NetError> {
+    const bad = options === NO_CONNECT_OPTIONS ? undefined : badOptions("connect", options)
     if (bad !== undefined) return Effect.fail(bad)
     const once = Effect.suspend(() => this.connectOnce(host, port, options))
     if (options.retry === undefined) return once
     return Effect.retry(once, { schedule: options.retry, while: isRetryable })
+  }
+
+  /** @internal `connect(host, port)` without options, when the effect is already running (no suspend step). */
+  connectRunning(host: string, port: number | string): Effect.Effect<void, NetError.NetError> {
+    return this.connectOnce(host, port, NO_CONNECT_OPTIONS)
   }
 
   private connectOnce(hostInput: string, portInput: number | string, options: ConnectOptions): Effect.Effect<void, NetError.NetError> {
@@ -857,7 +871,8 @@ export class TcpSocket extends SocketBase {
   private connectTo(options: ConnectTarget, display: string, parkAtOnce: boolean, millis?: number, family?: "inet" | "inet6"): Effect.Effect<void, NetError.NetError> {
     return Wait.async<void, NetError.NetError>((resume) => {
       // Node reads straight into the receive buffer: `buffer` gives the region for each read.
-      const rb = this.makeReadBuffer(() => sock)
+      const flow = new SocketFlow()
+      const rb = this.makeReadBuffer(flow)
       let sock: net.Socket
       let slot: Reusable | undefined
       const reuse = fastPaths.reuseSockets && options.path === undefined
@@ -892,11 +907,13 @@ export class TcpSocket extends SocketBase {
           sock = net.connect(connectOptions as unknown as net.NetConnectOpts)
         }
       }
+      flow.sock = sock
       let settled = false
       let timer: ReturnType<typeof setTimeout> | undefined
       const onError = (err: Error) => {
         settled = true
         if (timer !== undefined) clearTimeout(timer)
+        if (slot !== undefined) slot.connecting = undefined
         sock.destroy()
         const e = NetError.fromCause(err, { operation: "connect", address: display })
         this.lastError = e
@@ -905,7 +922,8 @@ export class TcpSocket extends SocketBase {
       const onConnect = () => {
         settled = true
         if (timer !== undefined) clearTimeout(timer)
-        sock.off("error", onError)
+        if (slot !== undefined) slot.connecting = undefined
+        else sock.off("error", onError)
         if (this.closed) {
           sock.destroy()
           resume(Effect.fail(new NetError.Closed({ operation: "connect", address: display })))
@@ -915,13 +933,22 @@ export class TcpSocket extends SocketBase {
         this.attach(sock, rb, slot)
         resume(Effect.void)
       }
-      sock.once("error", onError)
-      sock.once("connect", onConnect)
+      if (slot !== undefined) {
+        // a reusable socket's own 'connect' and 'error' listeners call these while it connects
+        slot.connecting = { onConnect, onError }
+      } else {
+        sock.once("error", onError)
+        sock.once("connect", onConnect)
+      }
       /** Stops waiting for the outcome; the attempt goes on in the background unless it must be aborted. */
       const giveUp = (park: boolean) => {
         settled = true
-        sock.off("error", onError)
-        sock.off("connect", onConnect)
+        if (slot !== undefined) {
+          slot.connecting = undefined
+        } else {
+          sock.off("error", onError)
+          sock.off("connect", onConnect)
+        }
         if (park) {
           this.park(sock, rb, display)
         } else {
@@ -971,14 +998,26 @@ export class TcpSocket extends SocketBase {
    * connection (an `Effect.scoped` costs tens of microseconds), for accept loops.
    */
   acceptWith<A, E, R>(use: (client: TcpSocket) => Effect.Effect<A, E, R>): Effect.Effect<A, E | NetError.NetError, R> {
-    return Effect.flatMap(this.waitPending(), () =>
-      Effect.uninterruptibleMask((restore) => {
-        const taken = this.takeNow()
-        if (taken instanceof TcpSocket) return useAndClose(restore, taken, use)
-        // another acceptor took the connection first: wait again
-        if (taken._tag === "Unknown" && taken.code === "EAGAIN") return restore(this.acceptWith(use))
-        return Effect.fail(taken)
-      }))
+    // One mask for the whole call: the wait inside it is interruptible (through `restore`),
+    // taking the connection and handing it to `use` are not.
+    return Effect.uninterruptibleMask((restore) => {
+      const wrong = this.requireKind("accept", "server")
+      if (wrong) return Effect.fail(wrong)
+      if (this.acceptReady()) return this.takeAndUse(restore, use)
+      return Effect.flatMap(Wait.loopWithin(restore, this.timeoutPolicy, this.acceptWaitOptions()), () => this.takeAndUse(restore, use))
+    })
+  }
+
+  /** `acceptWith`'s second half, run uninterruptibly once a connection may be pending. */
+  private takeAndUse<A, E, R>(
+    restore: <X, Y, Z>(effect: Effect.Effect<X, Y, Z>) => Effect.Effect<X, Y, Z>,
+    use: (client: TcpSocket) => Effect.Effect<A, E, R>
+  ): Effect.Effect<A, E | NetError.NetError, R> {
+    const taken = this.takeNow()
+    if (taken instanceof TcpSocket) return useAndClose(restore, taken, use)
+    // another acceptor took the connection first: wait again
+    if (taken._tag === "Unknown" && taken.code === "EAGAIN") return restore(this.acceptWith(use))
+    return Effect.fail(taken)
   }
 
   /**
@@ -1018,7 +1057,9 @@ export class TcpSocket extends SocketBase {
   }
 
   private attachAccepted(sock: net.Socket): void {
-    const rb = this.makeReadBuffer(() => sock)
+    const flow = new SocketFlow()
+    flow.sock = sock
+    const rb = this.makeReadBuffer(flow)
     this.attach(sock, rb)
     // Node's writable side of an accepted socket has the default 16 KiB high-water mark;
     // follow ours so that send batches the same way on both sides.
@@ -1045,17 +1086,26 @@ export class TcpSocket extends SocketBase {
       const wrong = this.requireKind("accept", "server")
       if (wrong) return Effect.fail(wrong)
       if (this.acceptReady()) return Effect.void
-      return Wait.loop<void, NetError.NetError>(this.timeoutPolicy, {
-        signal: this.acceptWaiters,
-        ready: this.acceptReady,
-        step: () => (this.acceptReady() ? Effect.void : undefined),
-        onTimeout: () => new NetError.Timeout({ operation: "accept" })
-      })
+      return Wait.loop<void, NetError.NetError>(this.timeoutPolicy, this.acceptWaitOptions())
     })
   }
 
+  /** What an accept's wait asks (made once per server: nothing in it is per call). */
+  private acceptWaitOptions(): Wait.LoopOptions<void, NetError.NetError> {
+    return this.acceptWait ??= {
+      signal: this.acceptWaiters,
+      ready: () => this.acceptReady(),
+      step: () => (this.acceptReady() ? Effect.void : undefined),
+      onTimeout: () => new NetError.Timeout({ operation: "accept" })
+    }
+  }
+
+  private acceptWait: Wait.LoopOptions<void, NetError.NetError> | undefined = undefined
+
   /** A connection is pending, listening failed, or the server is closed: accept would not wait. */
-  private readonly acceptReady = (): boolean => this.pending.length > 0 || this.serverError !== undefined || this.closed
+  private acceptReady(): boolean {
+    return this.pending.length > 0 || this.serverError !== undefined || this.closed
+  }
 
   // ---- client ------------------------------------------------------------------------
 
@@ -1066,8 +1116,8 @@ export class TcpSocket extends SocketBase {
   receive(pattern: Pattern, prefix?: Uint8Array, policy?: Timeout.TimeoutPolicy): Effect.Effect<Uint8Array, NetError.NetError> {
     if (prefix === undefined && policy === undefined) {
       // The commonest calls reuse one effect each (no allocation per call).
-      if (pattern === ReadBufferModule.line) return this.receiveLine
-      if (pattern === ReadBufferModule.all) return this.receiveAll
+      if (pattern === ReadBufferModule.line) return this.receiveLine ??= Effect.suspend(() => this.receiveNow(ReadBufferModule.line, EMPTY, this.timeoutPolicy))
+      if (pattern === ReadBufferModule.all) return this.receiveAll ??= Effect.suspend(() => this.receiveNow(ReadBufferModule.all, EMPTY, this.timeoutPolicy))
     }
     if (policy !== undefined) {
       const bad = Timeout.checkPolicy(policy, "receive")
@@ -1104,8 +1154,9 @@ export class TcpSocket extends SocketBase {
     return rb.receiveNow(pattern, prefix, policy)
   }
 
-  private readonly receiveLine = Effect.suspend(() => this.receiveNow(ReadBufferModule.line, EMPTY, this.timeoutPolicy))
-  private readonly receiveAll = Effect.suspend(() => this.receiveNow(ReadBufferModule.all, EMPTY, this.timeoutPolicy))
+  // made on first use (a connection that never receives a line allocates neither)
+  private receiveLine: Effect.Effect<Uint8Array, NetError.NetError> | undefined = undefined
+  private receiveAll: Effect.Effect<Uint8Array, NetError.NetError> | undefined = undefined
 
   /**
    * Receives into a buffer the caller owns and reuses: waits (within the socket's
@@ -1249,7 +1300,10 @@ export class TcpSocket extends SocketBase {
     // interrupted); the flag and its release are set up in one uninterruptible step.
     return Effect.uninterruptibleMask((restore) => {
       this.sendBusy = true
-      return Effect.ensuring(restore(rest), this.releaseSend)
+      return Effect.ensuring(restore(rest), this.releaseSend ??= Effect.sync(() => {
+        this.sendBusy = false
+        this.writeWaiters.wakeAll()
+      }))
     })
   }
 
@@ -1258,10 +1312,8 @@ export class TcpSocket extends SocketBase {
   /** The `tick` of the last send (see `fastPaths.batchWrites`). */
   private lastSendTick = -1
 
-  private readonly releaseSend = Effect.sync(() => {
-    this.sendBusy = false
-    this.writeWaiters.wakeAll()
-  })
+  /** Ends a send's ownership of the stream (made on the first send that has to wait). */
+  private releaseSend: Effect.Effect<void> | undefined = undefined
 
   /** Waits (within `policy`) until no send owns the stream, then runs `retry`. */
   private afterCurrentSend(policy: Timeout.TimeoutPolicy, first: number, retry: () => Effect.Effect<number, NetError.NetError>): Effect.Effect<number, NetError.NetError> {
@@ -1371,6 +1423,20 @@ export class TcpSocket extends SocketBase {
 
 const ignore = () => {}
 
+/** A receive buffer's flow control: pauses and resumes the Node socket it reads from (once known). */
+class SocketFlow implements ReadBufferModule.FlowControl {
+  sock: net.Socket | undefined = undefined
+  pause(): void {
+    this.sock?.pause()
+  }
+  resume(): void {
+    this.sock?.resume()
+  }
+}
+
+/** `connect`'s default options (nothing to check). */
+const NO_CONNECT_OPTIONS: ConnectOptions = Object.freeze({})
+
 /**
  * How long `close` keeps a socket's descriptor for the bytes still queued in Node (what `send`
  * accepted beyond the kernel's buffer: up to about twice the write high-water mark). The bytes
@@ -1443,8 +1509,17 @@ const useAndClose = <A, E, R>(
   restore: <X, Y, Z>(effect: Effect.Effect<X, Y, Z>) => Effect.Effect<X, Y, Z>,
   socket: TcpSocket,
   use: (socket: TcpSocket) => Effect.Effect<A, E, R>
-): Effect.Effect<A, E, R> =>
-  Effect.matchCauseEffect(restore(Effect.suspend(() => use(socket))), {
+): Effect.Effect<A, E, R> => {
+  // `use` only builds the effect (no Effect.suspend step for it); one that throws is a defect,
+  // and the socket is closed then too
+  let body: Effect.Effect<A, E, R>
+  try {
+    body = use(socket)
+  } catch (e) {
+    socket.closeNow()
+    return Effect.die(e)
+  }
+  return Effect.matchCauseEffect(restore(body), {
     onFailure: (cause) => {
       socket.closeNow()
       return Effect.failCause(cause)
@@ -1454,6 +1529,7 @@ const useAndClose = <A, E, R>(
       return Effect.succeed(a)
     }
   })
+}
 
 /** Ports (and addresses on them) that servers of this process listen on. */
 const listeningPorts = new Map<number, Set<string>>()
@@ -1498,6 +1574,8 @@ const unixPathInUse = (path: string): string => {
 
 /** An option's name as messages show it: as written when it is a string. */
 const optionName = (name: unknown): string => (typeof name === "string" ? name : describe(name))
+
+const badSetOption = (detail: string) => Effect.fail(new NetError.InvalidArgument({ operation: "setoption", detail }))
 
 const unsupported = (name: string) =>
   new NetError.Unsupported({ operation: "setoption", detail: `option ${name} is not available through Node.js's socket API` })
@@ -1554,7 +1632,7 @@ const connectMaster = (s: TcpSocket, host: string, port: number | string, option
   if (badPolicy !== undefined) return Effect.fail(badPolicy)
   if (options.timeout !== undefined) s.setTimeoutPolicy(options.timeout)
   const bind = options.localAddress !== undefined || options.localPort !== undefined
-  if (!bind && options.retry === undefined) return s.connect(host, port)
+  if (!bind && options.retry === undefined) return s.connectRunning(host, port)
   return s.connect(host, port, {
     ...(bind ? { localAddress: options.localAddress ?? "*", localPort: options.localPort ?? 0 } : {}),
     ...(options.retry !== undefined ? { retry: options.retry } : {})

@@ -89,6 +89,21 @@ export const loop = <A, E>(policy: Timeout.TimeoutPolicy, options: LoopOptions<A
   return Effect.clockWith((clock) => new Waiting(options, policy, clock).run)
 }
 
+/**
+ * `loop` for a caller that already runs uninterruptibly (inside its own `uninterruptibleMask`):
+ * the waits are made interruptible by the caller's `restore`, and the call adds no mask of its
+ * own (two run-loop steps fewer). Same guarantees: interruption removes the registration and
+ * the timer and calls `onAbandon`.
+ */
+export const loopWithin = <A, E>(
+  restore: <X, Y, Z>(effect: Effect.Effect<X, Y, Z>) => Effect.Effect<X, Y, Z>,
+  policy: Timeout.TimeoutPolicy,
+  options: LoopOptions<A, E>
+): Effect.Effect<A, E> => {
+  if (Timeout.isInfinite(policy)) return new Waiting(options).within(restore)
+  return Effect.clockWith((clock) => new Waiting(options, policy, clock).within(restore))
+}
+
 /** One blocking call: its registration, its timer and its loop. */
 class Waiting<A, E> {
   /** The registered listener (`wake`), while a wait is registered. */
@@ -104,7 +119,6 @@ class Waiting<A, E> {
   private readonly woken: Effect.Effect<A, E>
   /** Everything after the first attempt; restarted by `next` while `step` gives nothing. */
   private readonly loop: Effect.Effect<A, E>
-  readonly run: Effect.Effect<A, E>
 
   constructor(
     private readonly options: LoopOptions<A, E>,
@@ -126,8 +140,16 @@ class Waiting<A, E> {
         this.loop = Effect.suspend(() => this.raced())
       }
     }
-    const loop = this.loop
-    this.run = Effect.uninterruptibleMask((restore) => Effect.catchAllCause(restore(loop), (cause) => this.abandon(cause)))
+  }
+
+  /** The call with its own mask (see `loop`). */
+  get run(): Effect.Effect<A, E> {
+    return Effect.uninterruptibleMask((restore) => this.within(restore))
+  }
+
+  /** The call, run uninterruptibly by the caller: its waits interruptible through `restore`. */
+  within(restore: <X, Y, Z>(effect: Effect.Effect<X, Y, Z>) => Effect.Effect<X, Y, Z>): Effect.Effect<A, E> {
+    return Effect.catchAllCause(restore(this.loop), (cause) => this.abandon(cause))
   }
 
   /** After a wait: the result, or the next wait. */
