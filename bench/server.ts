@@ -108,14 +108,24 @@ const w4 = Effect.scoped(Effect.gen(function*() {
   let tFirst = 0
   let tLast = 0
   const isEnd = (d: Uint8Array) => d.length === 3 && d[0] === 69 && d[1] === 78 && d[2] === 68
-  const loop: Effect.Effect<void, NetError> = Effect.flatMap(sock.receive(8192), (d) => {
-    if (isEnd(d)) return Effect.void
-    const t = now()
-    if (received === 0) tFirst = t
-    tLast = t
-    received++
-    bytes += d.length
-    return loop
+  // LuaSocket's `while true do local d = u:receive() ... end` as `Effect.whileLoop` over one
+  // `receive` Effect (built once, run per datagram).
+  let ended = false
+  const receive = sock.receive(8192)
+  const loop: Effect.Effect<void, NetError> = Effect.whileLoop({
+    while: () => !ended,
+    body: () => receive,
+    step: (d: Uint8Array) => {
+      if (isEnd(d)) {
+        ended = true
+        return
+      }
+      const t = now()
+      if (received === 0) tFirst = t
+      tLast = t
+      received++
+      bytes += d.length
+    }
   })
   // One watchdog for the whole run (2 s without a datagram ends it, e.g. when every END was
   // lost) rather than a finite timeout on each receive: that costs a fiber race per wait.

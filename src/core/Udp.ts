@@ -116,10 +116,16 @@ export const truncate = (datagram: Uint8Array, size: number): Uint8Array =>
  *
  * @since 0.1.0
  */
-export const parseSize = (size: unknown, operation: string): Either.Either<number, NetError.InvalidArgument> =>
-  typeof size === "number" && Number.isFinite(size) && size >= 0
-    ? Either.right(Math.floor(size))
-    : Either.left(new NetError.InvalidArgument({ operation, transport, detail: `bad size ${describe(size)}: expected a number >= 0 (default ${datagramSize})` }))
+export const parseSize = (size: unknown, operation: string): Either.Either<number, NetError.InvalidArgument> => {
+  const n = validSize(size)
+  return n < 0 ? Either.left(badSize(size, operation)) : Either.right(n)
+}
+
+/** `parseSize` without the Either: the size, or -1 when it is not a valid receive size. */
+const validSize = (size: unknown): number => (typeof size === "number" && Number.isFinite(size) && size >= 0 ? Math.floor(size) : -1)
+
+const badSize = (size: unknown, operation: string): NetError.InvalidArgument =>
+  new NetError.InvalidArgument({ operation, transport, detail: `bad size ${describe(size)}: expected a number >= 0 (default ${datagramSize})` })
 
 /**
  * A FIFO of datagrams bounded both in count and in bytes. `offer` refuses (and counts
@@ -352,6 +358,79 @@ const fdOf = (s: dgram.Socket): number => {
   return typeof fd === "number" && fd >= 0 ? fd : -1
 }
 
+/**
+ * Shortcuts past `node:dgram`, each on by default and switchable (tests run both ways;
+ * they need the descriptor, found through dgram's internal handle, and fall back to the
+ * dgram path without it):
+ * - `drainReceive`: a `receive` that finds the queue empty reads the next datagram from the
+ *   descriptor itself (`fs.readSync` into a reused buffer, then a copy of what the size asks
+ *   for): what LuaSocket's `receive` does (recv(2), no sender address). Only `receive`
+ *   does this, never `receivefrom` (read(2) gives no address), and only when the queue is
+ *   empty (everything Node has read is older than what is still in the kernel), so the
+ *   order and the addresses of `receivefrom` are kept. After each wake-up from Node's
+ *   'message' event, a receive loop thus drains the kernel without one event per datagram.
+ *   `EFFECT_LUASOCKET_NO_UDP_DRAIN=1` turns it off.
+ * - `directSend`: `send` on a connected socket writes the datagram with one `fs.writeSync`
+ *   (write(2) on a connected socket goes to the peer) and completes without waiting for
+ *   Node's callback; EAGAIN, an empty datagram, or sends of Node's still in flight (their
+ *   order is kept) go through `dgram`. `EFFECT_LUASOCKET_NO_UDP_DIRECT_SEND=1` turns it off.
+ *
+ * @since 0.1.0
+ */
+export const fastPaths = {
+  drainReceive: process.env.EFFECT_LUASOCKET_NO_UDP_DRAIN === undefined,
+  directSend: process.env.EFFECT_LUASOCKET_NO_UDP_DIRECT_SEND === undefined
+}
+
+/** The largest read a receive needs: no UDP datagram is larger (65,507 bytes over IPv4, 65,527 over IPv6). */
+const MAX_DATAGRAM = 65536
+
+/** The reused buffer of `drainReceive` (shared by every socket: reads are synchronous); grown to the largest size asked. */
+let scratch: Buffer | undefined
+
+const scratchOf = (want: number): Buffer => {
+  if (scratch === undefined || scratch.length < want) scratch = Buffer.allocUnsafe(Math.max(want, datagramSize))
+  return scratch
+}
+
+/** A view of the first bytes of the scratch buffer, kept while datagrams have its length. */
+let scratchView: Uint8Array = EMPTY
+
+/** The first `n` bytes of `buf` (the scratch buffer) as a new Buffer (from Node's pool when small). */
+const copyOut = (buf: Buffer, n: number): Buffer => {
+  if (scratchView.length !== n || scratchView.buffer !== buf.buffer) scratchView = new Uint8Array(buf.buffer, buf.byteOffset, n)
+  const out = Buffer.allocUnsafe(n)
+  out.set(scratchView)
+  return out
+}
+
+/**
+ * A drain that found fewer than 2 datagrams before the kernel's EAGAIN was not worth it:
+ * an empty read costs an exception (~6 us), more than a datagram through Node's 'message'
+ * event. The next kernel read is then tried only after 4 datagrams came through 'message'
+ * (the queue), then 8, 16, ... up to `MAX_RETRY_AFTER`; a drain that finds 2 or more makes
+ * the next empty queue try the kernel at once again. So a socket that gets one datagram at
+ * a time (request / response) pays the exception about once per 64 datagrams, and a flood
+ * is drained after at most 64 datagrams through 'message'.
+ */
+const MIN_RETRY_AFTER = 4
+const MAX_RETRY_AFTER = 64
+
+/**
+ * Consecutive kernel reads before a receive goes back to the event loop once (the wait
+ * ends at Node's next 'message'): a flood that never empties the kernel's buffer must
+ * not starve timers and other sockets.
+ */
+const MAX_DRAIN_RUN = 256
+
+const isWouldBlock = (code: unknown): boolean => code === "EAGAIN" || code === "EWOULDBLOCK" || code === "EINTR"
+
+/** Error.stackTraceLimit set to 0 around a sync call whose errors are expected (EAGAIN): its exception is cheaper. */
+const stackLimitWritable = ((): boolean => {
+  const d = Object.getOwnPropertyDescriptor(Error, "stackTraceLimit")
+  return d !== undefined && d.writable === true
+})()
+
 /** Addresses given to Node are always numeric: no lookup, so bind and connect finish synchronously. */
 const numericLookup = (address: string, family: number, callback: (err: Error | null, address: string, family: number) => void): void =>
   callback(null, address, family)
@@ -431,6 +510,16 @@ export class UdpSocket extends SocketBase {
   private deferred: Array<OptionSetting> = []
   private stats = { received: 0, sent: 0, datagramsReceived: 0, datagramsSent: 0 }
   private readonly birth = performance.now()
+  /** The descriptor while the Node socket is open (-1 before it exists and from `close` on): never read or written after close. */
+  private fd = -1
+  /** Sends handed to `dgram` whose callback has not come yet (`directSend` waits for them, to keep the order). */
+  private nodeSends = 0
+  /** Datagrams through 'message' before the next kernel read (0: at once; see `MIN_RETRY_AFTER`). */
+  private retryAfter = 0
+  /** Datagrams through 'message' since the last kernel read. */
+  private messagesSinceRead = 0
+  /** Kernel reads since the last wait (see `MAX_DRAIN_RUN`). */
+  private drainRun = 0
 
   constructor(options: OpenOptions = {}) {
     super()
@@ -589,11 +678,13 @@ export class UdpSocket extends SocketBase {
       const prevFamily = this.family
       this.socket = sock
       this.family = family
+      this.fd = fdOf(sock)
       sock.on("message", (msg: Buffer, rinfo: dgram.RemoteInfo) => this.onMessage(msg, rinfo))
       sock.on("error", (err: Error) => this.onError(err))
       const applyFailure = this.applyRecorded(sock)
       if (applyFailure !== undefined) {
         this.socket = undefined
+        this.fd = -1
         this.family = prevFamily
         safeClose(sock)
         return applyFailure
@@ -633,6 +724,7 @@ export class UdpSocket extends SocketBase {
 
   private onMessage(msg: Buffer, rinfo: dgram.RemoteInfo): void {
     if (this.closed) return
+    this.messagesSinceRead++
     if (this.queue.offer({ data: msg, address: rinfo.address, port: rinfo.port })) this.wakeReceivers()
   }
 
@@ -754,9 +846,40 @@ export class UdpSocket extends SocketBase {
     return Effect.suspend(() => {
       if (this.closed) return Effect.fail(new NetError.Closed({ operation: "send", transport }))
       if (this.kind !== "connected" || this.socket === undefined) return Effect.fail(this.wrongClass("send", "connected"))
+      if (fastPaths.directSend && this.fd >= 0 && this.nodeSends === 0 && data instanceof Uint8Array && data.length > 0) {
+        const direct = this.writeDirect(data)
+        if (direct !== undefined) return direct
+      }
       return this.sendVia(this.socket, "send", data, undefined, undefined)
     })
   }
+
+  /**
+   * `directSend`: one write(2) of the datagram on the connected descriptor. Undefined when the
+   * kernel's buffer is full (EAGAIN): then `dgram` queues it. Other errors (ECONNREFUSED
+   * reported by an earlier ICMP, EMSGSIZE, ...) are this send's, as from `dgram`'s send.
+   */
+  private writeDirect(data: Uint8Array): Effect.Effect<number, NetError.NetError> | undefined {
+    let n: number
+    try {
+      n = fs.writeSync(this.fd, data, 0, data.length, null)
+    } catch (err) {
+      if (isWouldBlock((err as { code?: unknown } | null)?.code)) return undefined
+      return Effect.fail(NetError.fromCause(err, { operation: "send", address: this.describePeer(), transport }))
+    }
+    this.stats.sent += n
+    this.stats.datagramsSent++
+    // a loop of sends of one size makes one result
+    if (this.lastSentCount !== n) {
+      this.lastSentCount = n
+      this.lastSent = Effect.succeed(n)
+    }
+    return this.lastSent
+  }
+
+  /** The result of the last direct send and its count. */
+  private lastSent: Effect.Effect<number> = Effect.succeed(0)
+  private lastSentCount = 0
 
   /**
    * `sendto(data, ip, port)` on an unconnected socket: `ip` must be numeric (a host name
@@ -799,6 +922,7 @@ export class UdpSocket extends SocketBase {
     // buffer is full) and calls back on the next tick; a datagram send never waits for a timeout.
     return Effect.async<number, NetError.NetError>((resume) => {
       const done = (err: Error | null, bytes?: number) => {
+        this.nodeSends--
         if (err) {
           resume(Effect.fail(NetError.fromCause(err, { operation, address: display ?? this.describePeer(), transport })))
           return
@@ -808,10 +932,12 @@ export class UdpSocket extends SocketBase {
         this.stats.datagramsSent++
         resume(Effect.succeed(n))
       }
+      this.nodeSends++
       try {
         if (port === undefined) sock.send(data, done)
         else sock.send(data, port, address, done)
       } catch (err) {
+        this.nodeSends--
         resume(Effect.fail(NetError.fromCause(err, { operation, address: display, transport })))
       }
     })
@@ -825,7 +951,99 @@ export class UdpSocket extends SocketBase {
    * (or `policy`); timeout 0 = do not wait.
    */
   receive(size: number = datagramSize, policy?: Timeout.TimeoutPolicy): Effect.Effect<Uint8Array, NetError.NetError> {
-    return Effect.map(this.receiveDatagram("receive", size, policy), (d) => d.data)
+    return Effect.suspend(() => {
+      const n = validSize(size)
+      if (n < 0) return Effect.fail(badSize(size, "receive"))
+      if (policy !== undefined) {
+        const badPolicy = Timeout.checkPolicy(policy, "receive")
+        if (badPolicy !== undefined) return Effect.fail(badPolicy)
+      }
+      // The synchronous path: a queued datagram, a pending error, or one read from the kernel.
+      const now = this.takeData(n)
+      if (now !== undefined) return now instanceof Uint8Array ? Effect.succeed(now) : Effect.fail(now)
+      this.drainRun = 0
+      return Wait.loop<Uint8Array, NetError.NetError>(policy ?? this.timeoutPolicy, {
+        signal: this.receiveWaiters,
+        ready: this.receiveReady,
+        step: () => {
+          const r = this.takeData(n)
+          if (r === undefined) {
+            this.drainRun = 0
+            return undefined
+          }
+          return r instanceof Uint8Array ? Effect.succeed(r) : Effect.fail(r)
+        },
+        onTimeout: () => new NetError.Timeout({ operation: "receive", transport })
+      })
+    })
+  }
+
+  /** A receive (or receivefrom) would end now: closed, an error pending, a datagram queued. */
+  private readonly receiveReady = (): boolean => this.closed || this.pendingError !== undefined || this.queue.length > 0
+
+  /**
+   * `receive`'s synchronous step: the next queued datagram's first `size` bytes, the pending
+   * error, a datagram read from the kernel (`drainReceive`), or undefined (wait).
+   */
+  private takeData(size: number): Uint8Array | NetError.NetError | undefined {
+    if (this.closed) return new NetError.Closed({ operation: "receive", transport })
+    const err = this.pendingError
+    if (err !== undefined) {
+      this.pendingError = undefined
+      return NetError.make(err._tag, { ...err, cause: err.cause, operation: "receive" })
+    }
+    const d = this.queue.take()
+    if (d !== undefined) {
+      const data = size === 0 ? EMPTY : truncate(d.data, size)
+      this.stats.received += data.length
+      this.stats.datagramsReceived++
+      return data
+    }
+    return this.fd >= 0 && fastPaths.drainReceive ? this.readKernel(size) : undefined
+  }
+
+  /**
+   * `drainReceive`: one datagram read from the descriptor (the queue is empty: nothing Node
+   * has read is waiting, so this is the oldest datagram), its first `size` bytes copied out
+   * of the reused buffer; the kernel discards the rest of a longer datagram, as recv(2) does
+   * for LuaSocket. Undefined when the kernel has none (EAGAIN), when it probably has none
+   * (see `MIN_RETRY_AFTER`) or after `MAX_DRAIN_RUN` reads in a row. Any other error
+   * becomes the pending error, as Node's 'error' event does, and is this receive's.
+   */
+  private readKernel(size: number): Uint8Array | NetError.NetError | undefined {
+    if (this.drainRun === 0) {
+      // the first read after a wait
+      if (this.messagesSinceRead < this.retryAfter) return undefined
+    } else if (this.drainRun >= MAX_DRAIN_RUN) {
+      this.retryAfter = 0
+      return undefined
+    }
+    this.messagesSinceRead = 0
+    // read(2) with length 0 is not a receive (Node does not even call it): 1 byte consumes the datagram.
+    const want = size === 0 ? 1 : size < MAX_DATAGRAM ? size : MAX_DATAGRAM
+    const buf = scratchOf(want)
+    let got: number
+    const limit = Error.stackTraceLimit
+    try {
+      if (stackLimitWritable) Error.stackTraceLimit = 0
+      got = fs.readSync(this.fd, buf, 0, want, null)
+    } catch (err) {
+      if (isWouldBlock((err as { code?: unknown } | null)?.code)) {
+        this.retryAfter = this.drainRun >= 2 ? 0 : Math.min(MAX_RETRY_AFTER, Math.max(MIN_RETRY_AFTER, this.retryAfter * 2))
+        this.drainRun = 0
+        return undefined
+      }
+      this.drainRun = 0
+      this.onError(err as Error)
+      return this.takeData(size)
+    } finally {
+      if (stackLimitWritable) Error.stackTraceLimit = limit
+    }
+    this.drainRun++
+    const data = size === 0 || got === 0 ? EMPTY : copyOut(buf, got)
+    this.stats.received += data.length
+    this.stats.datagramsReceived++
+    return data
   }
 
   /** `receivefrom(size = 8192)` on an unconnected socket: data, sender address and port. */
@@ -859,7 +1077,7 @@ export class UdpSocket extends SocketBase {
       if (now !== undefined) return NetError.isNetError(now) ? Effect.fail(now) : Effect.succeed(now)
       return Wait.loop<Datagram, NetError.NetError>(policyArg ?? this.timeoutPolicy, {
         signal: this.receiveWaiters,
-        ready: () => this.closed || this.pendingError !== undefined || this.queue.length > 0,
+        ready: this.receiveReady,
         step: () => {
           const r = this.takeNow(operation, size.right)
           if (r === undefined) return undefined
@@ -1031,6 +1249,7 @@ export class UdpSocket extends SocketBase {
   closeNow(): void {
     if (this.closed) return
     this.closed = true
+    this.fd = -1
     const s = this.socket
     if (s !== undefined) safeClose(s)
     this.queue.clear()

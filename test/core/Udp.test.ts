@@ -7,7 +7,7 @@
  *
  * vitest runs each file in its own process (pool "forks"): /proc/self/fd counts only this file.
  */
-import { describe, expect, it } from "@effect/vitest"
+import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Effect, Either, Exit, FastCheck as fc, Fiber } from "effect"
 import * as dgram from "node:dgram"
 import * as fs from "node:fs"
@@ -86,18 +86,34 @@ interface Transport {
   readonly host: string
   readonly available: boolean
   readonly skipReason?: string
+  /** Run with Udp.fastPaths off (every datagram through dgram's 'message' event, every send through dgram's send). */
+  readonly fastPathsOff?: boolean
 }
 
 const transports: ReadonlyArray<Transport> = [
   { name: "127.0.0.1", family: "inet", luaFamily: "inet4", host: "127.0.0.1", available: true },
-  { name: "::1", family: "inet6", luaFamily: "inet6", host: "::1", available: hasIPv6Loopback, skipReason: "no IPv6 loopback address (::1) on this machine" }
+  { name: "::1", family: "inet6", luaFamily: "inet6", host: "::1", available: hasIPv6Loopback, skipReason: "no IPv6 loopback address (::1) on this machine" },
+  { name: "127.0.0.1 with Udp.fastPaths off", family: "inet", luaFamily: "inet4", host: "127.0.0.1", available: true, fastPathsOff: true }
 ]
+
+/** Sets Udp.fastPaths for the tests of the enclosing describe block, restored after them. */
+const withFastPaths = (on: boolean): void => {
+  const saved = { ...Udp.fastPaths }
+  beforeAll(() => {
+    Udp.fastPaths.drainReceive = on
+    Udp.fastPaths.directSend = on
+  })
+  afterAll(() => {
+    Object.assign(Udp.fastPaths, saved)
+  })
+}
 
 // ---- per transport ---------------------------------------------------------------------
 
 for (const t of transports) {
   const title = t.available ? `UdpSocket over ${t.name}` : `UdpSocket over ${t.name} — SKIPPED: ${t.skipReason}`
   describe.skipIf(!t.available)(title, () => {
+    if (t.fastPathsOff) withFastPaths(false)
     const pair = Effect.gen(function*() {
       const a = yield* Udp.bind(t.host, 0, { family: t.family })
       const b = yield* Udp.bind(t.host, 0, { family: t.family })
@@ -443,6 +459,185 @@ describe("UdpSocket", () => {
       expect(timers()).toBeLessThanOrEqual(timersBefore) // no 10 s timer of an interrupted receive is left
     }))
 })
+
+// ---- the fast paths (Udp.fastPaths), on and off ---------------------------------------------
+
+/** Writes `data` as one datagram on a connected core socket's descriptor, synchronously (no event-loop turn). */
+const writeNow = (s: Udp.UdpSocket, data: Uint8Array): number => fs.writeSync(s.getFd(), data)
+
+const noWait = Timeout.make({ block: 0 })
+
+for (const on of [true, false]) {
+  describe(`UdpSocket with Udp.fastPaths ${on ? "on" : "off"} (drainReceive, directSend)`, () => {
+    withFastPaths(on)
+
+    /** A receiver and a sender connected to it, over 127.0.0.1. */
+    const connectedPair = (options: Udp.OpenOptions = {}) =>
+      Effect.gen(function*() {
+        const rx = yield* Udp.bind("127.0.0.1", 0, { family: "inet", timeout: oneSecond, ...options })
+        const tx = yield* Udp.connect("127.0.0.1", sockName(rx).port, { family: "inet" })
+        return { rx, tx }
+      })
+
+    /** On: the datagrams are still in the kernel (the receive reads them); off: wait until Node has queued them. */
+    const ready = (rx: Udp.UdpSocket, count: number) =>
+      on ? Effect.sync(() => expect(rx.getStats().queued).toBe(0)) : waitUntil(`${count} datagrams queued`, () => rx.getStats().queued === count)
+
+    it.scopedLive("a datagram still in the kernel: taken at once by the drain (on), only once Node has read it (off)", () =>
+      Effect.gen(function*() {
+        const { rx, tx } = yield* connectedPair()
+        writeNow(tx, bytes("now"))
+        // no event-loop turn since the write: Node's 'message' has not run
+        if (on) {
+          expect(text(yield* rx.receive(8192, noWait))).toBe("now")
+        } else {
+          expect((yield* failure(rx.receive(8192, noWait)))._tag).toBe("Timeout")
+          yield* waitUntil("the datagram to be queued", () => rx.readable)
+          expect(text(yield* rx.receive(8192, noWait))).toBe("now")
+        }
+        expect(rx.getStats()).toMatchObject({ received: 3, datagramsReceived: 1, queued: 0, dropped: 0 })
+        expect((yield* failure(rx.receive(8192, noWait)))._tag).toBe("Timeout")
+      }))
+
+    it.scopedLive("sizes: truncation, receive(0), the default 8192, datagrams larger than the reused buffer, empty ones", () =>
+      Effect.gen(function*() {
+        const { rx, tx } = yield* connectedPair()
+        yield* rx.setOption("recv-buffer-size", 1 << 20)
+        const big = new Uint8Array(60000).map((_, i) => (i * 7) & 0xff)
+        const bigger = new Uint8Array(65000).map((_, i) => (i * 13) & 0xff)
+        const sent = [bytes("abcdefgh"), bytes("ijklmnop"), new Uint8Array(9000).fill(0x79), big, bigger, new Uint8Array(0), bytes("last")]
+        for (const d of sent) writeNow(tx, d)
+        yield* ready(rx, sent.length)
+        expect(text(yield* rx.receive(3, noWait))).toBe("abc") // lua: "abc", the rest discarded
+        expect(text(yield* rx.receive(0, noWait))).toBe("") // consumes "ijklmnop"
+        expect((yield* rx.receive(undefined, noWait)).length).toBe(8192) // socket._DATAGRAMSIZE
+        const gotBig = yield* rx.receive(65536, noWait) // larger than the reused buffer has been so far
+        expect(gotBig.length).toBe(60000)
+        expect(Buffer.from(gotBig).equals(Buffer.from(big))).toBe(true)
+        const gotBigger = yield* rx.receive(1 << 20, noWait) // a size above any datagram's
+        expect(Buffer.from(gotBigger).equals(Buffer.from(bigger))).toBe(true)
+        expect((yield* rx.receive(100, noWait)).length).toBe(0) // the empty datagram
+        expect(text(yield* rx.receive(2, noWait))).toBe("la")
+        expect(rx.getStats()).toMatchObject({ received: 3 + 0 + 8192 + 60000 + 65000 + 0 + 2, datagramsReceived: 7, queued: 0, dropped: 0 })
+        expect((yield* failure(rx.receive(8192, noWait)))._tag).toBe("Timeout")
+        // a result is the caller's: the next receive does not overwrite it
+        writeNow(tx, bytes("one"))
+        writeNow(tx, bytes("two"))
+        yield* ready(rx, 2)
+        const first = yield* rx.receive(8192, noWait)
+        const second = yield* rx.receive(8192, noWait)
+        expect([text(first), text(second)]).toEqual(["one", "two"])
+      }))
+
+    it.scopedLive("a burst of 300 (more than one drain run of 256) arrives whole and in order", () =>
+      Effect.gen(function*() {
+        const { rx, tx } = yield* connectedPair()
+        yield* rx.setOption("recv-buffer-size", 1 << 20)
+        for (let i = 0; i < 300; i++) writeNow(tx, bytes(`${i}`))
+        const got: Array<string> = []
+        for (let i = 0; i < 300; i++) got.push(text(yield* rx.receive()))
+        expect(got).toEqual(Array.from({ length: 300 }, (_, i) => `${i}`))
+        expect(rx.getStats()).toMatchObject({ datagramsReceived: 300, dropped: 0, queued: 0 })
+      }))
+
+    it.scopedLive("receive on an unconnected socket never costs receivefrom an address: each datagram keeps its sender", () =>
+      Effect.gen(function*() {
+        const rx = yield* Udp.bind("127.0.0.1", 0, { family: "inet", timeout: oneSecond })
+        const port = sockName(rx).port
+        const tx1 = yield* Udp.connect("127.0.0.1", port, { family: "inet" })
+        const tx2 = yield* Udp.connect("127.0.0.1", port, { family: "inet" })
+        writeNow(tx1, bytes("from 1"))
+        writeNow(tx2, bytes("from 2"))
+        writeNow(tx1, bytes("from 1 again"))
+        expect(text(yield* rx.receive())).toBe("from 1")
+        const d2 = yield* rx.receivefrom()
+        expect(text(d2.data)).toBe("from 2")
+        expect(d2.port).toBe(sockName(tx2).port)
+        const d3 = yield* rx.receivefrom()
+        expect(text(d3.data)).toBe("from 1 again")
+        expect(d3.port).toBe(sockName(tx1).port)
+      }))
+
+    it.scopedLive("a burst beyond maxQueued while nobody receives: the drops are counted exactly, the first kept in order", () =>
+      Effect.gen(function*() {
+        const { rx, tx } = yield* connectedPair({ maxQueued: 16 })
+        yield* rx.setOption("recv-buffer-size", 1 << 20)
+        for (let i = 0; i < 100; i++) writeNow(tx, bytes(`d${i}`))
+        // nobody receives: Node reads the burst into the queue, which keeps 16
+        yield* waitUntil("100 datagrams to be queued or dropped", () => rx.getStats().queued + rx.getStats().dropped === 100)
+        expect(rx.getStats()).toMatchObject({ queued: 16, dropped: 84 })
+        for (let i = 0; i < 16; i++) expect(text(yield* rx.receive(8192, noWait))).toBe(`d${i}`)
+        expect((yield* failure(rx.receive(8192, noWait)))._tag).toBe("Timeout")
+        // a receiver that keeps up: nothing more is dropped
+        for (let i = 0; i < 100; i++) writeNow(tx, bytes(`e${i}`))
+        for (let i = 0; i < 100; i++) expect(text(yield* rx.receive())).toBe(`e${i}`)
+        expect(rx.getStats()).toMatchObject({ dropped: 84, datagramsReceived: 116, queued: 0 })
+      }))
+
+    it.scopedLive("close during a burst: the receive loop ends with Closed, the closed descriptor is never read again", () =>
+      Effect.gen(function*() {
+        const { rx, tx } = yield* connectedPair()
+        yield* rx.setOption("recv-buffer-size", 1 << 20)
+        const oldFd = rx.getFd()
+        for (let i = 0; i < 200; i++) writeNow(tx, bytes(`b${i}`))
+        let count = 0
+        const loop: Effect.Effect<void, NetError.NetError> = Effect.flatMap(rx.receive(), () => {
+          if (++count === 50) rx.closeNow() // mid-burst, from the receiving fiber itself
+          return loop
+        })
+        const e = yield* failure(loop)
+        expect(e._tag).toBe("Closed")
+        expect(count).toBe(50)
+        expect(rx.getFd()).toBe(-1)
+        expect((yield* failure(rx.receive(8192, noWait)))._tag).toBe("Closed")
+        // a new socket (often given the same descriptor number) gets all of its datagrams
+        const rx2 = yield* Udp.bind("127.0.0.1", 0, { family: "inet", timeout: oneSecond })
+        const tx2 = yield* Udp.connect("127.0.0.1", sockName(rx2).port, { family: "inet" })
+        console.log(`close during a burst: old descriptor ${oldFd}, new ${rx2.getFd()}`)
+        for (let i = 0; i < 5; i++) writeNow(tx2, bytes(`n${i}`))
+        expect((yield* failure(rx.receive(8192, noWait)))._tag).toBe("Closed") // not one of rx2's
+        for (let i = 0; i < 5; i++) expect(text(yield* rx2.receive())).toBe(`n${i}`)
+        // a receive waiting when the socket closes ends with Closed as well
+        const fiber = yield* Effect.fork(rx2.receive())
+        yield* waitUntil("the receive to wait", () => rx2.waitingReceives === 1)
+        writeNow(tx2, bytes("x"))
+        rx2.closeNow() // before Node could read "x": no event-loop turn since the write
+        expect((yield* failure(Fiber.join(fiber)))._tag).toBe("Closed")
+      }))
+
+    it.scopedLive("ECONNREFUSED on a connected socket: the next receive fails with it, without waiting for Node's 'error' first", () =>
+      Effect.gen(function*() {
+        const deadPort = yield* Effect.scoped(Effect.map(Udp.bind("127.0.0.1", 0, { family: "inet" }), (s) => sockName(s).port))
+        const c = yield* Udp.connect("127.0.0.1", deadPort, { family: "inet", timeout: oneSecond })
+        expect(yield* c.send(bytes("x"))).toBe(1)
+        const e = yield* failure(c.receive())
+        expect(e._tag).toBe("ConnectionRefused")
+        expect(NetError.luaMessage(e)).toBe("connection refused")
+        expect(yield* c.getOption("error")).toBeUndefined() // taken by the receive
+        expect(c.readable).toBe(false)
+      }))
+
+    it.scopedLive("send on a connected socket: counts, stats, order, empty datagrams, EMSGSIZE", () =>
+      Effect.gen(function*() {
+        const { rx, tx } = yield* connectedPair()
+        yield* rx.setOption("recv-buffer-size", 1 << 20)
+        for (let i = 0; i < 200; i++) expect(yield* tx.send(bytes(`s${i}`))).toBe(`s${i}`.length)
+        for (let i = 0; i < 200; i++) expect(text(yield* rx.receive())).toBe(`s${i}`)
+        expect(yield* tx.send(new Uint8Array(0))).toBe(0) // through dgram (lua: 0.0)
+        expect((yield* rx.receive()).length).toBe(0)
+        // concurrent sends: one through dgram still in flight, the next waits its turn (order kept)
+        const [a, b, c] = yield* Effect.all([tx.send(new Uint8Array(0)), tx.send(bytes("after")), tx.send(bytes("last"))], { concurrency: "unbounded" })
+        expect([a, b, c]).toEqual([0, 5, 4])
+        expect((yield* rx.receive()).length).toBe(0)
+        expect(text(yield* rx.receive())).toBe("after")
+        expect(text(yield* rx.receive())).toBe("last")
+        const big = yield* failure(tx.send(new Uint8Array(70000))) // lua: nil, "Message too long"
+        expect(big.code).toBe("EMSGSIZE")
+        expect(NetError.luaMessage(big)).toBe("Message too long")
+        expect(tx.getStats()).toMatchObject({ datagramsSent: 204, sent: 10 * 2 + 90 * 3 + 100 * 4 + 0 + 0 + 5 + 4 })
+      }))
+  })
+}
 
 // ---- options ------------------------------------------------------------------------------
 
