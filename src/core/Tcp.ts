@@ -1123,7 +1123,8 @@ export class TcpSocket extends SocketBase {
       const bad = Timeout.checkPolicy(policy, "receive")
       if (bad !== undefined) return Effect.fail(bad)
     }
-    return Effect.suspend(() => this.receiveNow(pattern, prefix ?? EMPTY, policy ?? this.timeoutPolicy))
+    // (only a missing prefix is none: null is a bad argument, refused by the buffer's check)
+    return Effect.suspend(() => this.receiveNow(pattern, prefix === undefined ? EMPTY : prefix, policy ?? this.timeoutPolicy))
   }
 
   /**

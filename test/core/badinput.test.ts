@@ -1273,6 +1273,9 @@ describe("fixed bugs (regression tests)", () => {
   it("bytes-args: a prefix, target, data or unshift that is not a Uint8Array fails InvalidArgument naming it, before anything is written", async () => {
     await failsWith("InvalidArgument", /bad prefix "x"/, "TcpSocket.receive", [ReadBuffer.line, "x", undefined], "tcpClient")
     await failsWith("InvalidArgument", /bad prefix null/, "TcpSocket.receivePoll", [ReadBuffer.line, null], "tcpMaster")
+    // a null prefix is not "no prefix" (it was, through `prefix ?? EMPTY`: found by the property at EOF)
+    await failsWith("InvalidArgument", /bad prefix null/, "TcpSocket.receive", [{ _tag: "Line" }, null, undefined], "tcpClientEof")
+    await failsWith("InvalidArgument", /bad prefix null/, "TcpSocket.receive", [ReadBuffer.all, null, undefined], "tcpClient")
     await failsWith("InvalidArgument", /bad prefix an array/, "ReadBuffer.receive", [ReadBuffer.all, [1], undefined], "buffer")
     await failsWith("InvalidArgument", /bad target 5n/, "TcpSocket.receiveInto", [5n, undefined], "tcpClient")
     await failsWith("InvalidArgument", /bad target an ArrayBuffer/, "ReadBuffer.receiveInto", [new ArrayBuffer(4), undefined], "buffer")
