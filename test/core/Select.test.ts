@@ -525,6 +525,56 @@ const action: fc.Arbitrary<Action> = fc.oneof(
   fc.record({ _tag: fc.constant("ReceiveUdp" as const), of: fc.nat(UDP - 1) })
 )
 
+/** The sockets the readiness properties act on. */
+interface World {
+  readonly pairs: ReadonlyArray<readonly [Tcp.TcpSocket, Tcp.TcpSocket]>
+  readonly udps: ReadonlyArray<Udp.UdpSocket>
+  readonly sender: Udp.UdpSocket
+}
+
+/** Carries out one action on the world. */
+const apply = (world: World, a: Action): Effect.Effect<void, NetError.NetError> =>
+  Effect.gen(function*() {
+    const { pairs, udps, sender } = world
+    switch (a._tag) {
+      case "SendTcp": {
+        const [peer] = pairs[a.to]!
+        if (!peer.isClosed) yield* peer.send(bytes(a.data))
+        return
+      }
+      case "ClosePeer": {
+        const [peer] = pairs[a.of]!
+        if (a.reset && !peer.isClosed) yield* peer.setOption("linger", { on: true, timeout: 0 })
+        yield* peer.close
+        return
+      }
+      case "Consume":
+        pairs[a.of]![1].receivePoll(RB.available())
+        return
+      case "SendUdp":
+        yield* sender.sendto(bytes("d"), "127.0.0.1", portOf(udps[a.to]!))
+        return
+      case "ReceiveUdp":
+        yield* Effect.either(udps[a.of]!.receive(8192, noWait))
+        return
+    }
+  })
+
+/**
+ * For each reader: whether a select with timeout 0 reports it, and whether a receive that does
+ * not wait would return data or an error. Synchronous: no I/O callback can run in between.
+ */
+const snapshot = (readers: ReadonlyArray<Tcp.TcpSocket | Udp.UdpSocket>) => {
+  const selected = Effect.runSync(Effect.either(Select.select(readers, [], 0)))
+  const reported = new Set<unknown>(Either.isRight(selected) ? selected.right.readable : [])
+  const wouldReturn = (s: Tcp.TcpSocket | Udp.UdpSocket): boolean => {
+    if (s instanceof Tcp.TcpSocket) return s.receivePoll(RB.available()) !== undefined
+    const r = Effect.runSync(Effect.either(s.receive(8192, noWait)))
+    return Either.isRight(r) || !(r.left instanceof NetError.Timeout)
+  }
+  return readers.map((s) => ({ reported: reported.has(s), wouldReturn: wouldReturn(s) }))
+}
+
 describe("Select.select: readiness property", () => {
   it.live.prop(
     "a socket is reported readable iff a receive that does not wait returns data or an error",
@@ -535,45 +585,15 @@ describe("Select.select: readiness property", () => {
         const pairs = yield* Effect.forEach(Array.from({ length: TCP }), () => pairOn(server))
         const udps = yield* Effect.forEach(Array.from({ length: UDP }), () => udpBound)
         const sender = yield* Udp.open()
+        const world: World = { pairs, udps, sender }
         for (const a of actions) {
-          switch (a._tag) {
-            case "SendTcp": {
-              const [peer] = pairs[a.to]!
-              if (!peer.isClosed) yield* peer.send(bytes(a.data))
-              break
-            }
-            case "ClosePeer": {
-              const [peer] = pairs[a.of]!
-              if (a.reset && !peer.isClosed) yield* peer.setOption("linger", { on: true, timeout: 0 })
-              yield* peer.close
-              break
-            }
-            case "Consume":
-              pairs[a.of]![1].receivePoll(RB.available())
-              break
-            case "SendUdp":
-              yield* sender.sendto(bytes("d"), "127.0.0.1", portOf(udps[a.to]!))
-              break
-            case "ReceiveUdp":
-              yield* Effect.either(udps[a.of]!.receive(8192, noWait))
-              break
-          }
+          yield* apply(world, a)
           yield* Effect.sleep("2 millis") // let loopback deliver (the property is checked on a snapshot anyway)
         }
         yield* Effect.sleep("15 millis")
         const conns = pairs.map(([, conn]) => conn)
         const readers = [...conns, ...udps]
-        // The snapshot and every check in one synchronous block: no I/O callback can run in between.
-        const observed = yield* Effect.sync(() => {
-          const selected = Effect.runSync(Effect.either(Select.select(readers, [], 0)))
-          const reported = new Set<unknown>(Either.isRight(selected) ? selected.right.readable : [])
-          const wouldReturn = (s: Tcp.TcpSocket | Udp.UdpSocket): boolean => {
-            if (s instanceof Tcp.TcpSocket) return s.receivePoll(RB.available()) !== undefined
-            const r = Effect.runSync(Effect.either(s.receive(8192, noWait)))
-            return Either.isRight(r) || !(r.left instanceof NetError.Timeout)
-          }
-          return readers.map((s) => ({ reported: reported.has(s), wouldReturn: wouldReturn(s) }))
-        })
+        const observed = yield* Effect.sync(() => snapshot(readers))
         for (const o of observed) expect(o.reported).toBe(o.wouldReturn)
         expect(listeners([...readers, server])).toBe(0)
       })),
@@ -600,28 +620,9 @@ describe("Select.select: readiness property", () => {
         const readers = [...conns, ...udps]
         const writers = pairs.map(([peer]) => peer)
         const all = [...readers, ...writers, server]
+        const world: World = { pairs, udps, sender }
         for (const a of steps) {
           switch (a._tag) {
-            case "SendTcp": {
-              const [peer] = pairs[a.to]!
-              if (!peer.isClosed) yield* peer.send(bytes(a.data))
-              break
-            }
-            case "ClosePeer": {
-              const [peer] = pairs[a.of]!
-              if (a.reset && !peer.isClosed) yield* peer.setOption("linger", { on: true, timeout: 0 })
-              yield* peer.close
-              break
-            }
-            case "Consume":
-              pairs[a.of]![1].receivePoll(RB.available())
-              break
-            case "SendUdp":
-              yield* sender.sendto(bytes("d"), "127.0.0.1", portOf(udps[a.to]!))
-              break
-            case "ReceiveUdp":
-              yield* Effect.either(udps[a.of]!.receive(8192, noWait))
-              break
             case "Select": {
               const r = yield* Effect.either(Select.select(readers, writers, a.timeoutMs / 1000))
               if (Either.isRight(r)) {
@@ -637,21 +638,14 @@ describe("Select.select: readiness property", () => {
               yield* Fiber.interrupt(fiber)
               break
             }
+            default:
+              yield* apply(world, a)
           }
           expect(listeners(all)).toBe(0)
           yield* Effect.sleep("2 millis")
         }
         yield* Effect.sleep("15 millis")
-        const observed = yield* Effect.sync(() => {
-          const selected = Effect.runSync(Effect.either(Select.select(readers, [], 0)))
-          const reported = new Set<unknown>(Either.isRight(selected) ? selected.right.readable : [])
-          const wouldReturn = (s: Tcp.TcpSocket | Udp.UdpSocket): boolean => {
-            if (s instanceof Tcp.TcpSocket) return s.receivePoll(RB.available()) !== undefined
-            const r = Effect.runSync(Effect.either(s.receive(8192, noWait)))
-            return Either.isRight(r) || !(r.left instanceof NetError.Timeout)
-          }
-          return readers.map((s) => ({ reported: reported.has(s), wouldReturn: wouldReturn(s) }))
-        })
+        const observed = yield* Effect.sync(() => snapshot(readers))
         for (const o of observed) expect(o.reported).toBe(o.wouldReturn)
         // and a waiting select over the sockets not ready now (stale slots on them) is woken by the next datagram
         for (const u of udps) while (Either.isRight(yield* Effect.either(u.receive(8192, noWait))));
