@@ -3,8 +3,8 @@
 # Debian's lua5.4 + LuaSocket and under `luasock run` (this package's Lua runtime), the same
 # scripts, the same CPU placement (server on CPU 0, client on CPU 1; PIN=same puts both on 0).
 # Medians of REPS runs, lua5.4 and each luasock placement interleaved. THREADS (default "worker
-# main") says which placements of the Lua state to run: `worker` (luasock run's default: a
-# worker thread) and `main` (luasock run --main-thread). Needs lua5.4 + lua-socket and the
+# main") says which placements of the Lua state to run: `worker` (luasock run --worker: a
+# worker thread) and `main` (luasock run's default, the main thread). Needs lua5.4 + lua-socket and the
 # shared bench directory (SHARED_BENCH, default ../shared/bench); run `npm run build` first.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -30,7 +30,7 @@ for w in w2 w3; do
   for _ in $(seq "$REPS"); do
     pair lua5.4 $w "$n" $metric >> "$tmp/lua"
     for t in $THREADS; do
-      flag=$([ "$t" = main ] && echo "--main-thread" || echo "")
+      flag=$([ "$t" = main ] && echo "--main-thread" || echo "--worker")
       LUASOCK_THREAD= pair "$LUASOCK $flag" $w "$n" $metric >> "$tmp/ls-$t"
     done
   done

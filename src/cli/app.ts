@@ -117,15 +117,18 @@ const summaries = {
 const run = Command.make(
   "run",
   {
+    worker: Options.boolean("worker").pipe(
+      Options.withDescription("Run the script in a worker thread: a call may wait in every Lua context (__gc finalizers, load readers...), but every call crosses threads (see docs/lua.md). Also LUASOCK_THREAD=worker.")
+    ),
     mainThread: Options.boolean("main-thread").pipe(
-      Options.withDescription("Run the script on the main thread: cheaper calls that do not wait, dearer waits, and a call cannot wait where Lua cannot yield (see docs/lua.md).")
+      Options.withDescription("Run the script on the main thread (the default, unless LUASOCK_THREAD=worker).")
     ),
     script: Args.text({ name: "script.lua" }).pipe(Args.withDescription("The Lua 5.4 script; '-' reads it from stdin.")),
     args: Args.text({ name: "args" }).pipe(Args.withDescription("Arguments for the script (arg[1..] and ...), passed as they are, '-' options too."), Args.repeated)
   },
-  ({ args, mainThread, script }) =>
-    Effect.flatMap(
-      Effect.promise(() => import("./runScript.js").then((m) => m.runScript(script, args, mainThread))),
+  ({ args, mainThread, script, worker }) =>
+    worker && mainThread ? Effect.fail(usage("run: --worker and --main-thread exclude each other")) : Effect.flatMap(
+      Effect.promise(() => import("./runScript.js").then((m) => m.runScript(script, args, worker ? "worker" : mainThread ? "main" : undefined))),
       (status) => (status === 0 ? Effect.void : Effect.fail(new CliFailure({ message: "", exitCode: status })))
     )
 ).pipe(

@@ -13,29 +13,30 @@
  */
 
 /**
- * `run [--main-thread] <script> [args...]` (or `run [--main-thread] -- <script> [args...]`), with a
- * script that is `-` or does not start with `-`: the script and its arguments, else `undefined`.
+ * `run [--worker | --main-thread] <script> [args...]` (or with `--` before the script), with a
+ * script that is `-` or does not start with `-`: the script, its arguments and the placement
+ * asked for, else `undefined`.
  *
  * @since 0.1.0
  */
 const fastRun = (
   argv: ReadonlyArray<string>
-): { readonly script: string; readonly args: ReadonlyArray<string>; readonly mainThread: boolean } | undefined => {
+): { readonly script: string; readonly args: ReadonlyArray<string>; readonly placement: "main" | "worker" | undefined } | undefined => {
   if (argv[0] !== "run") return undefined
   let rest = argv.slice(1)
-  const mainThread = rest[0] === "--main-thread"
-  if (mainThread) rest = rest.slice(1)
+  const placement = rest[0] === "--worker" ? "worker" : rest[0] === "--main-thread" ? "main" : undefined
+  if (placement !== undefined) rest = rest.slice(1)
   if (rest[0] === "--") rest = rest.slice(1)
   const script = rest[0]
   if (script === undefined || (script !== "-" && script.startsWith("-"))) return undefined
-  return { script, args: rest.slice(1), mainThread }
+  return { script, args: rest.slice(1), placement }
 }
 
 const argv = process.argv.slice(2)
 const fast = fastRun(argv)
 if (fast !== undefined) {
   const { runScript } = await import("./runScript.js")
-  process.exitCode = await runScript(fast.script, fast.args, fast.mainThread)
+  process.exitCode = await runScript(fast.script, fast.args, fast.placement)
 } else {
   const { main } = await import("./app.js")
   main(argv)

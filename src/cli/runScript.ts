@@ -8,15 +8,21 @@
 import { defaultHosts } from "../lua/hosts.js"
 import { LuaRuntimeError, runFile } from "../lua/runtime.js"
 
+/** Where a script runs: `"main"` (the process's main thread) or `"worker"` (a worker thread of its own). @since 0.1.0 */
+export type Placement = "main" | "worker"
+
 /**
- * Where `luasock run` runs the script: in a worker thread (default: every Lua context may wait,
- * and waits are cheaper), or on the main thread with `--main-thread` or `LUASOCK_THREAD=main`
- * (no thread crossing per host call; see docs/lua.md, "Two places to run").
+ * Where `luasock run` runs the script: on the main thread by default (no thread crossing per
+ * host call; the functions that call back into Lua and may meet a wait are yieldable Lua
+ * stand-ins there), in a worker thread with `--worker` or `LUASOCK_THREAD=worker` (a call may
+ * wait in every Lua context, `__gc` finalizers and `load` readers included; each host call
+ * crosses threads). A flag wins over the environment; `--main-thread` is accepted too. See
+ * docs/lua.md, "Two places to run".
  *
  * @since 0.1.0
  */
-export const threadOf = (mainThread: boolean, env: NodeJS.ProcessEnv = process.env): "main" | "worker" =>
-  mainThread || env["LUASOCK_THREAD"] === "main" ? "main" : "worker"
+export const threadOf = (flag: Placement | undefined, env: NodeJS.ProcessEnv = process.env): Placement =>
+  flag ?? (env["LUASOCK_THREAD"] === "worker" ? "worker" : "main")
 
 /**
  * Runs `script` ("-" reads it from stdin) with `args` as `arg[1..]` and `...`; resolves to the
@@ -24,7 +30,7 @@ export const threadOf = (mainThread: boolean, env: NodeJS.ProcessEnv = process.e
  *
  * @since 0.1.0
  */
-export const runScript = async (script: string, args: ReadonlyArray<string>, mainThread = false): Promise<number> => {
+export const runScript = async (script: string, args: ReadonlyArray<string>, placement?: Placement): Promise<number> => {
   try {
     const r = await runFile(script, {
       args,
@@ -32,7 +38,7 @@ export const runScript = async (script: string, args: ReadonlyArray<string>, mai
       progName: "luasock",
       output: "inherit",
       stdin: "inherit",
-      thread: threadOf(mainThread)
+      thread: threadOf(placement)
     })
     return r.exitCode
   } catch (e) {

@@ -30,6 +30,7 @@ import {
 } from "./luaApi.js"
 import type { LuaValue } from "./Host.js"
 import { prelude } from "./prelude.js"
+import { yieldable } from "./yieldable.js"
 import { concat, isBrokenPipe, Stdio, strerror } from "./stdio.js"
 import { MaxDepth, Reader, Status, Tag, type WorkerInput, type WorkerMessage, type Writer } from "./protocol.js"
 
@@ -620,10 +621,10 @@ export const createEngine = async (input: EngineInput, env: EngineEnv): Promise<
       return raise(
         L,
         `luasock: a call that must wait (${hostNameOf(id)}) was made where Lua cannot yield: inside a ` +
-          `callback of a C function (a table.sort comparator, a string.gsub replacement, __tostring, ` +
-          `__gc, a module's main chunk run by require...). Scripts on the main thread wait by yielding; ` +
-          `run this one in a worker thread (luasock run's default; the option thread: "worker"), ` +
-          `where a call may wait in every context`
+          `callback of a C function (a __gc finalizer, a load reader, xpcall's message handler, ` +
+          `__tostring through string.format, a metamethod called by table.concat or ipairs...). Scripts ` +
+          `on the main thread wait by yielding; run this one in a worker thread (luasock run --worker, ` +
+          `the option thread: "worker"), where a call may wait in every context`
       )
     }
     pending = r
@@ -1173,6 +1174,42 @@ export const createEngine = async (input: EngineInput, env: EngineEnv): Promise<
       msg = _lua_tolstring(L, -1, 0)
     }
     _luaL_traceback(L, L, msg, 1)
+    if (co0 !== 0) hideStandIns(L)
+    return 1
+  })
+
+  /**
+   * Main thread: the frames of the yieldable stand-ins (yieldable.ts) out of the traceback string
+   * on top of the stack. A stand-in is a C closure (listed as lua5.4 lists the C function, e.g.
+   * "[C]: in function 'require'") around a stripped Lua function named "=[C]", whose own frame
+   * reads "[C]: in function <[C]:N>"; an error it raises goes through `error`, whose frame C
+   * functions do not have.
+   */
+  const hideStandIns = (L: State): void => {
+    const text = Buffer.from(stringView(L, -1)).toString("latin1")
+    if (!text.includes("[C]: in function <[C]:")) return
+    const kept = text.replace(/\n\t\[C\]: in function 'error'(?=\n\t\[C\]: in function <\[C\]:\d+>)/g, "").replace(/\n\t\[C\]: in function <\[C\]:\d+>/g, "")
+    _lua_settop(L, -2)
+    const bytes = Buffer.from(kept, "latin1")
+    pushBytes(L, bytes, 0, bytes.length)
+  }
+
+  /** Main thread: debug.traceback as lua5.4's db_traceback, without the stand-ins' frames. */
+  const debugTraceback = C((L) => {
+    let arg = 0
+    let L1 = L
+    if (_lua_type(L, 1) === LuaType.Thread) {
+      arg = 1
+      L1 = _lua_tothread(L, 1)
+    }
+    const msg = _lua_tolstring(L, arg + 1, 0)
+    if (msg === 0 && _lua_type(L, arg + 1) > 0) {
+      _lua_pushvalue(L, arg + 1) // a non-string message is returned untouched
+      return 1
+    }
+    const level = Number(_luaL_optinteger(L, arg + 2, L === L1 ? 1n : 0n))
+    _luaL_traceback(L, L1, msg, level)
+    hideStandIns(L)
     return 1
   })
 
@@ -1347,6 +1384,17 @@ export const createEngine = async (input: EngineInput, env: EngineEnv): Promise<
     if (_lua_pcallk(L, 4, 0, 0, 0, 0) !== LUA_OK) throw new Error(`prelude: ${decoder.decode(stringView(L, -1))}`)
   }
 
+  /** Main thread: the yieldable Lua stand-ins for require, tostring, print, table.sort, string.gsub (yieldable.ts). */
+  const installYieldable = (L: State): void => {
+    if (loadChunk(L, utf8.encode(yieldable.installSource), utf8.encode("=luasock"), 0) !== LUA_OK) {
+      throw new Error(`yieldable: ${decoder.decode(stringView(L, -1))}`)
+    }
+    for (const src of yieldable.args) pushText(L, src)
+    _lua_pushcclosure(L, makeCFunction, 0)
+    _lua_pushcclosure(L, debugTraceback, 0)
+    if (_lua_pcallk(L, yieldable.args.length + 2, 0, 0, 0, 0) !== LUA_OK) throw new Error(`yieldable: ${decoder.decode(stringView(L, -1))}`)
+  }
+
   const newState = (): State => {
     const L = _luaL_newstate()
     if (L === 0) throw new Error("cannot create a Lua state (out of memory)")
@@ -1388,6 +1436,7 @@ export const createEngine = async (input: EngineInput, env: EngineEnv): Promise<
     const L = newState()
     installCoroutines(L)
     runPrelude(L)
+    installYieldable(L)
     post({ kind: "ready" })
     co0 = _lua_newthread(L) // stays on L's stack: anchored
     _lua_pushcclosure(co0, pmain, 0)

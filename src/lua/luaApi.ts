@@ -68,6 +68,7 @@ export interface LuaModule {
   _luaL_argerror(L: State, arg: number, extramsg: Ptr): number
   _luaL_where(L: State, level: number): void
   _luaL_traceback(L: State, L1: State, msg: Ptr, level: number): void
+  _lua_tothread(L: State, idx: number): State
   _luaL_callmeta(L: State, obj: number, e: Ptr): number
 
   _luaL_loadbufferx(L: State, buff: Ptr, size: number, name: Ptr, mode: Ptr): number

@@ -89,10 +89,13 @@ export interface RunOptions {
    * every host call, so calls may wait in every Lua context, a busy script never holds up this
    * thread, and `kill` stops it at any point. `"main"`: this thread, as a coroutine that
    * yields to a driver while a host call waits: no thread is crossed (several times faster per
-   * call), but a call that must wait fails with a Lua error where Lua cannot yield (callbacks
-   * of C functions: table.sort, string.gsub, __tostring, require), a script computing holds up
-   * this thread's event loop, and `kill` takes effect while it waits. `spinMicros`,
-   * `sharedBytes` and `resourceLimits` apply to workers only.
+   * call; `luasock run`'s default). There `require`, `table.sort`, `string.gsub`, `tostring` and
+   * `print` are yieldable stand-ins written in Lua (yieldable.ts), so a call may wait in their
+   * callbacks too; a call that must wait where Lua still cannot yield (a `__gc` finalizer, a
+   * `load` reader, `xpcall`'s message handler, `__tostring` through `string.format`, a
+   * metamethod called by another C function) fails with a Lua error saying so. A script
+   * computing holds up this thread's event loop, and `kill` takes effect while it waits.
+   * `spinMicros`, `sharedBytes` and `resourceLimits` apply to workers only.
    */
   readonly thread?: "worker" | "main"
 }

@@ -21,8 +21,9 @@ const script = (name: string, source: string): string => {
   return file
 }
 
-const luasock = (args: ReadonlyArray<string>, input = "") => {
-  const p = spawnSync(process.execPath, [cli, ...args], { input, encoding: "latin1", cwd: dir })
+const luasock = (args: ReadonlyArray<string>, input = "", env: Record<string, string> = {}) => {
+  const { LUASOCK_THREAD: _, ...inherited } = process.env
+  const p = spawnSync(process.execPath, [cli, ...args], { input, encoding: "latin1", cwd: dir, env: { ...inherited, ...env } })
   return { status: p.status, out: p.stdout, err: p.stderr }
 }
 
@@ -88,7 +89,20 @@ describe("luasock usage", () => {
     expect(r.out).toContain("run <script.lua> [args...]")
     const run = luasock(["run", "--help"])
     expect(run.status).toBe(0)
-    expect(run.out).toContain("$ run [--main-thread] <script.lua> <args>...")
+    expect(run.out).toContain("$ run [--worker] [--main-thread] <script.lua> <args>...")
+  })
+
+  it("run: the main thread by default, a worker with --worker or LUASOCK_THREAD=worker, not both flags", () => {
+    // on the main thread table.sort is a C closure around the yieldable Lua stand-in (one upvalue)
+    const where = `print(debug.getinfo(table.sort, "u").nups == 1 and "main" or "worker")`
+    expect(luasock(["run", "-"], where)).toEqual({ status: 0, out: "main\n", err: "" })
+    expect(luasock(["run", "--main-thread", "-"], where)).toEqual({ status: 0, out: "main\n", err: "" })
+    expect(luasock(["run", "--worker", "-"], where)).toEqual({ status: 0, out: "worker\n", err: "" })
+    expect(luasock(["run", "-"], where, { LUASOCK_THREAD: "worker" })).toEqual({ status: 0, out: "worker\n", err: "" })
+    expect(luasock(["run", "--main-thread", "-"], where, { LUASOCK_THREAD: "worker" })).toEqual({ status: 0, out: "main\n", err: "" })
+    const both = luasock(["run", "--worker", "--main-thread", "x.lua"])
+    expect(both.status).toBe(2)
+    expect(both.err).toContain("--worker and --main-thread exclude each other")
   })
 
   it("unknown command, no command, run without a script: a message and the hint on stderr, exit 2", () => {

@@ -1,8 +1,8 @@
 /**
  * The differential conformance suite: every script in test/lua/conformance/ runs under
  * Debian's lua5.4 + LuaSocket (the executable reference) and under our runtime
- * (`luasock run`'s engine with the default hosts), in a worker thread (the default) and on
- * the main thread (`luasock run --main-thread`); stdout must be identical byte for byte. Without lua5.4 the suite is skipped with a message, except in CI
+ * (`luasock run`'s engine with the default hosts), on the main thread (`luasock run`'s default,
+ * with the yieldable stand-ins of src/lua/yieldable.ts) and in a worker thread (`--worker`); stdout must be identical byte for byte. Without lua5.4 the suite is skipped with a message, except in CI
  * (EFFECT_LUASOCKET_CI=1), where a missing reference fails it.
  */
 import { spawnSync } from "node:child_process"
