@@ -18,6 +18,9 @@ command -v lua5.4 >/dev/null || { echo "lua5.4 is not installed"; exit 1; }
 tmp="$(mktemp -d)"; trap 'rm -rf "$tmp"' EXIT
 pair() { # impl workload n -> the client's metric
   local run=$1 w=$2 n=$3 port=""
+  # emptied here, not by the server's redirection (which runs later, in the background): else
+  # the loop below may read the previous pair's port and the client finds nobody there
+  : > "$tmp/srv"
   (cd "$SHARED/lua" && timeout 120 taskset -c $CS $run server.lua "$w" 127.0.0.1 "$n" > "$tmp/srv" 2>&1 &)
   for _ in $(seq 200); do port=$(grep -o "PORT [0-9]*" "$tmp/srv" 2>/dev/null | cut -d' ' -f2 || true); [ -n "$port" ] && break; sleep 0.05; done
   (cd "$SHARED/lua" && timeout 120 taskset -c $CC $run client.lua "$w" 127.0.0.1 "$port" "$n") | grep -o "\"$4\":[0-9.e+]*" | cut -d: -f2
