@@ -202,6 +202,7 @@ export const createEngine = async (input: EngineInput, env: EngineEnv): Promise<
     _free,
     _luaL_argerror,
     _luaL_callmeta,
+    _luaL_getmetafield,
     _luaL_checkinteger,
     _luaL_checklstring,
     _luaL_checkstack,
@@ -767,7 +768,7 @@ export const createEngine = async (input: EngineInput, env: EngineEnv): Promise<
   const NL = new Uint8Array([10])
 
   /** print, as lua5.4's: luaL_tolstring of each argument (so __tostring and __name count). */
-  const luaPrint = C((L) => {
+  const printArgs = (L: State): number => {
     const n = _lua_gettop(L)
     const parts: Array<Uint8Array> = []
     let total = 1
@@ -785,7 +786,8 @@ export const createEngine = async (input: EngineInput, env: EngineEnv): Promise<
     parts.push(NL)
     emit(1, concat(parts, total))
     return 0
-  })
+  }
+  const luaPrint = C(printArgs)
 
   /**
    * The bytes io.write writes for arguments first..last (lua5.4's g_write: numbers as
@@ -1318,13 +1320,14 @@ export const createEngine = async (input: EngineInput, env: EngineEnv): Promise<
    * the call as the script made it, and raises errors (at level 3) with the script's
    * position, as the C libraries' functions do.
    */
-  const trampoline = C((L) => {
+  const callUpvalue = (L: State): number => {
     const n = _lua_gettop(L)
     _lua_pushvalue(L, upvalueIndex(1))
     _lua_rotate(L, 1, 1)
     _lua_callk(L, n, LUA_MULTRET, 0, trampolineK)
     return _lua_gettop(L)
-  })
+  }
+  const trampoline = C(callUpvalue)
   /** The trampoline after its function yielded (a host call waiting on the main thread). */
   const trampolineK = K((L) => _lua_gettop(L))
 
@@ -1332,6 +1335,28 @@ export const createEngine = async (input: EngineInput, env: EngineEnv): Promise<
     if (_lua_type(L, 1) !== LuaType.Function) return argError(L, 1, `function expected, got ${typeName(_lua_type(L, 1))}`)
     _lua_settop(L, 1)
     _lua_pushcclosure(L, trampoline, 1)
+    return 1
+  })
+
+  /**
+   * Main thread: `print` as a C closure around the yieldable Lua stand-in (yieldable.ts) that
+   * calls it only when an argument has a `__tostring` metamethod (which may wait); otherwise it
+   * prints as the C print does, without entering Lua (most calls: ~1 us less each).
+   */
+  const TOSTRING = cstr("__tostring")
+  const printStandIn = C((L) => {
+    const n = _lua_gettop(L)
+    for (let i = 1; i <= n; i++) {
+      if (_luaL_getmetafield(L, i, TOSTRING) !== LuaType.Nil) {
+        _lua_settop(L, n)
+        return callUpvalue(L)
+      }
+    }
+    return printArgs(L)
+  })
+  const makePrintStandIn = C((L) => {
+    _lua_settop(L, 1)
+    _lua_pushcclosure(L, printStandIn, 1)
     return 1
   })
 
@@ -1392,7 +1417,8 @@ export const createEngine = async (input: EngineInput, env: EngineEnv): Promise<
     for (const src of yieldable.args) pushText(L, src)
     _lua_pushcclosure(L, makeCFunction, 0)
     _lua_pushcclosure(L, debugTraceback, 0)
-    if (_lua_pcallk(L, yieldable.args.length + 2, 0, 0, 0, 0) !== LUA_OK) throw new Error(`yieldable: ${decoder.decode(stringView(L, -1))}`)
+    _lua_pushcclosure(L, makePrintStandIn, 0)
+    if (_lua_pcallk(L, yieldable.args.length + 3, 0, 0, 0, 0) !== LUA_OK) throw new Error(`yieldable: ${decoder.decode(stringView(L, -1))}`)
   }
 
   const newState = (): State => {

@@ -68,7 +68,6 @@ export interface LuaModule {
   _luaL_argerror(L: State, arg: number, extramsg: Ptr): number
   _luaL_where(L: State, level: number): void
   _luaL_traceback(L: State, L1: State, msg: Ptr, level: number): void
-  _lua_tothread(L: State, idx: number): State
   _luaL_callmeta(L: State, obj: number, e: Ptr): number
 
   _luaL_loadbufferx(L: State, buff: Ptr, size: number, name: Ptr, mode: Ptr): number
@@ -77,6 +76,8 @@ export interface LuaModule {
 
   _lua_newthread(L: State): State
   _lua_tothread(L: State, idx: number): State
+  /** Pushes field `e` of the metatable of the value at `obj` (raw) and returns its type, or returns LUA_TNIL pushing nothing. */
+  _luaL_getmetafield(L: State, obj: number, e: Ptr): number
   _lua_pushthread(L: State): number
   _lua_xmove(from: State, to: State, n: number): void
   _lua_resume(L: State, from: State, nargs: number, nresults: Ptr): number

@@ -198,7 +198,7 @@ return require, tostring_, print_
  * information and named `[C]`.
  */
 const installSource = String.raw`
-local baseSrc, sortSrc, gsubSrc, cfunction, traceback = ...
+local baseSrc, sortSrc, gsubSrc, cfunction, traceback, printentry = ...
 local load, dump = load, string.dump
 -- string.dump(f, true) drops the source name too (the function would be named "?"): put "=[C]"
 -- back where the full dump has it (a 32-byte header, then the source as a size byte and the bytes)
@@ -212,7 +212,7 @@ local function stripped(src, what)
   return load(bin:sub(1, 32) .. "\x85=[C]" .. bin:sub(34), "=[C]", "b")
 end
 local req, ts, pr = stripped(baseSrc, "base")()
-require, tostring, print = cfunction(req), cfunction(ts), cfunction(pr)
+require, tostring, print = cfunction(req), cfunction(ts), printentry(pr)
 table.sort = cfunction(stripped(sortSrc, "table.sort")())
 string.gsub = cfunction(stripped(gsubSrc, "string.gsub")())
 debug.traceback = traceback
