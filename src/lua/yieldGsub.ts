@@ -6,8 +6,9 @@
  * gsub after the argument checks; a function or table replacement runs the str_gsub loop in
  * Lua, matching with C `string.find` (the same matcher, no callbacks), so nothing in C stands
  * between gsub and the replacement or an `__index` function. Errors have C's wording and the
- * caller's position; argument errors are named as luaL_argerror names them. Everything used is
- * captured when the chunk runs. Wiring (yieldable.ts): the chunk is loaded stripped and named
+ * caller's position; argument errors are named as luaL_argerror names them (the messages come
+ * from the helper table of yieldAux.ts, the chunk's argument). Everything used is captured when
+ * the chunk runs. Wiring (yieldable.ts): the chunk is loaded stripped and named
  * "=[C]", and the function it returns is wrapped in a C closure (`host.cfunction`, which keeps
  * the caller's frame in a tail call as a C function does); the engine drops the function's own
  * frame (`[C]: in function <[C]:N>`) from tracebacks. (Loading it as plain text works too: the
@@ -36,9 +37,9 @@ export const gsubSource: string = String.raw`
 -- runs. It is dumped stripped and reloaded with its source set to "=[C]" (below), so that gsub
 -- has no line information and a traceback line for it reads "[C]: in function 'string.gsub'"
 -- however this chunk itself was loaded (a stripped binary chunk's source is "=?" otherwise).
-local function build(find, sub, byte, rep, cgsub, type, error, select, pcall, next, rawget,
-                     rawequal, tonumber, pack, unpack, concat, tointeger, getinfo, getmetatable,
-                     setuservalue, getupvalue, loaded, chainmsg)
+local function build(find, sub, byte, rep, cgsub, type, error, select, pcall, rawget, rawequal,
+                     tonumber, pack, unpack, concat, tointeger, getinfo, getmetatable, getupvalue,
+                     argmsg, typemsg, objtypename, chainmsg)
 
 local gsub -- (below)
 
@@ -52,69 +53,6 @@ local function outer(level)
     if rawequal(up, gsub) then return level + 1 end
   end
   return level
-end
-
--- type() says "userdata" for both kinds; only a full userdata passes setuservalue's type check
--- (n = 0 changes nothing)
-local function islight(v)
-  return type(v) == "userdata" and setuservalue ~= nil and not pcall(setuservalue, v, nil, 0)
-end
-
--- luaT_objtypename: a table's or full userdata's __name, else the type
-local function objtypename(v)
-  local tv = type(v)
-  if tv == "table" or (tv == "userdata" and not islight(v)) then
-    local mt = getmetatable(v)
-    local name = mt and rawget(mt, "__name")
-    if type(name) == "string" then return name end
-  end
-  return tv
-end
-
--- lauxlib's pushglobalfuncname: "module.field" of f in the loaded modules, "_G." dropped
-local function globalname(f)
-  for k, m in next, loaded do
-    if type(k) == "string" then
-      local name
-      if rawequal(m, f) then
-        name = k
-      elseif type(m) == "table" then
-        for k2, v in next, m do
-          if type(k2) == "string" and rawequal(v, f) then name = k .. "." .. k2 break end
-        end
-      end
-      if name then
-        if sub(name, 1, 3) == "_G." then name = sub(name, 4) end
-        return name
-      end
-    end
-  end
-  return nil
-end
-
--- luaL_argerror's message; level is gsub's frame as seen from here
-local function argmsg(level, k, extramsg)
-  local ar = getinfo(outer(level), "nf")
-  local name = ar.name
-  if ar.namewhat == "method" then
-    k = k - 1
-    if k == 0 then return "calling '" .. name .. "' on bad self (" .. extramsg .. ")" end
-  end
-  if name == nil then name = globalname(ar.func) or "?" end
-  return "bad argument #" .. k .. " to '" .. name .. "' (" .. extramsg .. ")"
-end
-
--- luaL_typeerror's message (called from gsub)
-local function typemsg(k, expected, v, present)
-  local mt = getmetatable(v)
-  local tname = mt and rawget(mt, "__name")
-  if type(tname) ~= "string" then
-    if islight(v) then tname = "light userdata"
-    elseif not present then tname = "no value"
-    else tname = type(v) end
-  end
-  local msg = argmsg(3, k, expected .. " expected, got " .. tname) -- (not a tail call)
-  return msg
 end
 
 -- index just past the set starting at p[i] == "[" (lstrlib's classEnd on a well-formed set)
@@ -171,11 +109,11 @@ function gsub(...)
   local nargs = select("#", ...)
   local t = type(s)
   if t ~= "string" then
-    if t == "number" then s = s .. "" else error(typemsg(1, "string", s, nargs >= 1), outer(1) + 1) end
+    if t == "number" then s = s .. "" else error(typemsg(outer(1), 1, "string", s, nargs < 1), outer(1) + 1) end
   end
   t = type(p)
   if t ~= "string" then
-    if t == "number" then p = p .. "" else error(typemsg(2, "string", p, nargs >= 2), outer(1) + 1) end
+    if t == "number" then p = p .. "" else error(typemsg(outer(1), 2, "string", p, nargs < 2), outer(1) + 1) end
   end
   local len = #s
   local maxn
@@ -185,9 +123,9 @@ function gsub(...)
     t = type(max)
     local v = max
     if t == "string" then v = tonumber(max) elseif t ~= "number" then v = nil end
-    if v == nil then error(typemsg(4, "number", max, true), outer(1) + 1) end
+    if v == nil then error(typemsg(outer(1), 4, "number", max, false), outer(1) + 1) end
     maxn = tointeger(v)
-    if maxn == nil then error(argmsg(2, 4, "number has no integer representation"), outer(1) + 1) end
+    if maxn == nil then error(argmsg(outer(1), 4, "number has no integer representation"), outer(1) + 1) end
   end
   local tr = type(repl)
   if tr == "string" or tr == "number" then
@@ -198,7 +136,7 @@ function gsub(...)
   end
   local istable = tr == "table"
   if not istable and tr ~= "function" then
-    error(typemsg(3, "string/function/table", repl, nargs >= 3), outer(1) + 1)
+    error(typemsg(outer(1), 3, "string/function/table", repl, nargs < 3), outer(1) + 1)
   end
   -- a table without a metatable: nothing runs during the loop that could give it one, so
   -- plain indexing is the same as lua_gettable (and cheaper than the __index protocol below)
@@ -317,6 +255,7 @@ end
 return gsub
 end
 
+local aux = ...
 local make = build
 local okdump, code = pcall(string.dump, build, true)
 if okdump then
@@ -329,14 +268,13 @@ if okdump then
     if f then make = f end
   end
 end
-local registry = debug.getregistry and debug.getregistry()
 -- lvm.c's message for a too long __index chain, as this Lua words it
 local loop = {}
 setmetatable(loop, {__index = loop})
 local _, chainmsg = pcall(string.gsub, "x", "x", loop)
 if type(chainmsg) ~= "string" then chainmsg = "'__index' chain too long; possible loop" end
 return make(string.find, string.sub, string.byte, string.rep, string.gsub, type, error, select,
-  pcall, next, rawget, rawequal, tonumber, table.pack, table.unpack, table.concat, math.tointeger,
-  debug.getinfo, debug.getmetatable, debug.setuservalue, debug.getupvalue,
-  registry and rawget(registry, "_LOADED") or package.loaded, chainmsg)
+  pcall, rawget, rawequal, tonumber, table.pack, table.unpack, table.concat, math.tointeger,
+  debug.getinfo, debug.getmetatable, debug.getupvalue, aux.argmsg, aux.typemsg, aux.objtypename,
+  chainmsg)
 `

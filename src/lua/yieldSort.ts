@@ -17,11 +17,13 @@
  * comparator is called through a register that holds a parameter, so it is unnamed in
  * tracebacks, as when C calls it.
  *
- * Running the chunk returns the sort function; everything it uses is captured when the chunk
- * runs. yieldable.ts (`installSource`) compiles it as `=[C]`, dumps it stripped of debug
- * information, writes the source name `=[C]` back into the dump (`string.dump(f, true)` drops
- * it) and loads it back, then wraps the function the chunk returns with `host.cfunction`: a C
- * closure that calls it with `lua_callk` and a continuation (so a comparator may still yield).
+ * Running the chunk (its argument: the helper table of yieldAux.ts, for lauxlib's messages)
+ * returns the sort function; everything it uses is captured when the chunk runs. yieldable.ts
+ * (`installSource`) compiles it as `=[C]`, dumps it stripped of debug information, writes the
+ * source name `=[C]` back into the dump (`string.dump(f, true)` drops it) and loads it back
+ * (yieldAux.ts, `strippedLoader`), then wraps the function the chunk returns with
+ * `host.cfunction`: a C closure that calls it with `lua_callk` and a continuation (so a
+ * comparator may still yield).
  * `table.sort` is that closure, so `debug.getinfo(table.sort)` reads `what = "C"`, `string.dump`
  * refuses it, and as a C function it keeps its caller's frame when called in tail position
  * (`return table.sort(t)`): the name and position an error reports are the caller's, as in C.
@@ -166,78 +168,12 @@ const byCheckedLess: Less = (x, y) =>
 
 /** Lua 5.4 chunk: running it returns the yieldable `sort(t [, comp])`. @since 0.1.0 */
 export const sortSource: string = String.raw`
-local type, select, error, rawget, rawequal, next, pcall, tonumber =
-  type, select, error, rawget, rawequal, next, pcall, tonumber
+local aux = ...
+local type, select, error, rawget, tonumber = type, select, error, rawget, tonumber
 local mathtype, tointeger, floor = math.type, math.tointeger, math.floor
-local getinfo, getmetatable, setuservalue = debug.getinfo, debug.getmetatable, debug.setuservalue
-local sub = string.sub
+local getmetatable = debug.getmetatable
 local clock, time = os and os.clock, os and os.time
-local registry = debug.getregistry()
-
--- a light userdata (type() says "userdata" for both kinds): debug.setuservalue refuses it,
--- while on a full userdata index 0 is a no-op
-local function isLight(v)
-  return not pcall(setuservalue, v, nil, 0)
-end
-
--- lauxlib's pushglobalfuncname: "module.field" naming f in the registry's _LOADED (package.loaded),
--- in the order of next, "_G." dropped
-local function globalName(f)
-  local loaded = rawget(registry, "_LOADED")
-  if type(loaded) ~= "table" then return nil end
-  local name
-  for k, v in next, loaded do
-    if type(k) == "string" then
-      if rawequal(v, f) then
-        name = k
-        break
-      end
-      if type(v) == "table" then
-        for k2, v2 in next, v do
-          if type(k2) == "string" and rawequal(v2, f) then
-            name = k .. "." .. k2
-            break
-          end
-        end
-        if name then break end
-      end
-    end
-  end
-  if name and sub(name, 1, 3) == "_G." then name = sub(name, 4) end
-  return name
-end
-
--- luaL_argerror's message for argument 'arg' of the sort, which is at 'level' from the caller
--- of argError; its name is that of the C closure around it (host.cfunction), one level further
--- out: named by the script's call ('sort', a method), else by the closure's place in
--- package.loaded ('table.sort')
-local function argError(level, arg, extra)
-  local ar = getinfo(level + 2, "nf")
-  if ar.namewhat == "method" then
-    arg = arg - 1
-    if arg == 0 then return "calling '" .. ar.name .. "' on bad self (" .. extra .. ")" end
-  end
-  local name = ar.name or globalName(ar.func) or "?"
-  return "bad argument #" .. arg .. " to '" .. name .. "' (" .. extra .. ")"
-end
-
--- luaL_typeerror's message, called by the sort
-local function typeError(arg, expected, v, none)
-  local got
-  if none then
-    got = "no value"
-  else
-    local mt = getmetatable(v)
-    local name = mt ~= nil and rawget(mt, "__name") or nil
-    if type(name) == "string" then
-      got = name
-    else
-      got = type(v)
-      if got == "userdata" and isLight(v) then got = "light userdata" end
-    end
-  end
-  return (argError(2, arg, expected .. " expected, got " .. got))
-end
+local argmsg, typemsg, objtypename = aux.argmsg, aux.typemsg, aux.objtypename
 
 -- no __lt metamethod for v (luaT_gettmbyobj: the raw field of the metatable of v or of its type)
 local function noLt(v)
@@ -245,22 +181,9 @@ local function noLt(v)
   return mt == nil or rawget(mt, "__lt") == nil
 end
 
--- luaT_objtypename
-local function objTypeName(v)
-  local tv = type(v)
-  if tv == "table" or (tv == "userdata" and not isLight(v)) then
-    local mt = getmetatable(v)
-    if mt ~= nil then
-      local name = rawget(mt, "__name")
-      if type(name) == "string" then return name end
-    end
-  end
-  return tv
-end
-
 -- luaG_ordererror
 local function orderError(x, y)
-  local t1, t2 = objTypeName(x), objTypeName(y)
+  local t1, t2 = objtypename(x), objtypename(y)
   if t1 == t2 then return "attempt to compare two " .. t1 .. " values" end
   return "attempt to compare " .. t1 .. " with " .. t2
 end
@@ -278,7 +201,7 @@ return function(...)
   if type(t) ~= "table" then
     local mt = getmetatable(t)
     if mt == nil or rawget(mt, "__index") == nil or rawget(mt, "__newindex") == nil or rawget(mt, "__len") == nil then
-      error(typeError(1, "table", t, select("#", ...) == 0), 3)
+      error(typemsg(2, 1, "table", t, select("#", ...) == 0), 3)
     end
   end
   -- luaL_len
@@ -291,9 +214,9 @@ return function(...)
     n = v
   end
   if n > 1 then
-    if n >= 2147483647 then error(argError(1, 1, "array too big"), 3) end -- INT_MAX
+    if n >= 2147483647 then error(argmsg(2, 1, "array too big"), 3) end -- INT_MAX
     if comp ~= nil then
-      if type(comp) ~= "function" then error(typeError(2, "function", comp, false), 3) end
+      if type(comp) ~= "function" then error(typemsg(2, 2, "function", comp, false), 3) end
 ${algorithm(byComparator)}
     else
       -- every element a number, or every element a string (raw values: then reading and

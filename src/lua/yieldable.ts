@@ -13,7 +13,8 @@
  * every error is raised from the function's own frame with `error(msg, 3)` (each runs inside a
  * C closure, `host.cfunction`, so that a call in tail position keeps its caller's frame as with
  * a C function: level 2 is that closure, level 3 the caller). The engine drops the inner Lua
- * frames from tracebacks (engine.ts, `hideStandIns`).
+ * frames from tracebacks (engine.ts, `hideStandIns`). The lauxlib messages they share (`bad argument`
+ * names, type names) come from one chunk, yieldAux.ts, loaded once and passed to each.
  *
  * Contexts still left to the worker thread (documented in docs/lua.md): `__gc` finalizers, a
  * `load` reader function, `xpcall`'s message handler, `__tostring` through `string.format("%s")`,
@@ -22,6 +23,7 @@
  *
  * @since 0.1.0
  */
+import { auxSource, strippedLoader } from "./yieldAux.js"
 import { gsubSource } from "./yieldGsub.js"
 import { sortSource } from "./yieldSort.js"
 
@@ -33,62 +35,21 @@ import { sortSource } from "./yieldSort.js"
  * loader result stored as `true`, two results (module, loader data).
  */
 export const baseSource = String.raw`
-local type, select, error, rawget, rawequal, next, tostring, print = type, select, error, rawget, rawequal, next, tostring, print
-local concat, unpack, getinfo, getmetatable = table.concat, table.unpack, debug.getinfo, debug.getmetatable
+local aux = ...
+local type, select, error, rawget, tostring, print = type, select, error, rawget, tostring, print
+local concat, unpack, getmetatable = table.concat, table.unpack, debug.getmetatable
 local find, sub = string.find, string.sub
+local argmsg, typemsg, objtypename = aux.argmsg, aux.typemsg, aux.objtypename
 local pkg = package
 local LOADED = package.loaded
-
--- lauxlib's pushglobalfuncname: "module.field" of f in package.loaded ("_G." dropped)
-local function globalname(f)
-  for k, v in next, LOADED do
-    if type(k) == "string" then
-      if rawequal(v, f) then return k end
-      if type(v) == "table" then
-        for k2, v2 in next, v do
-          if type(k2) == "string" and rawequal(v2, f) then
-            local name = k .. "." .. k2
-            if sub(name, 1, 3) == "_G." then name = sub(name, 4) end
-            return name
-          end
-        end
-      end
-    end
-  end
-end
-
--- luaL_argerror's message for argument arg of the function at level 3 (the caller of this helper's caller)
-local function argmsg(arg, extra)
-  local ar = getinfo(3, "nf")
-  if ar.namewhat == "method" then
-    arg = arg - 1
-    if arg == 0 then return "calling '" .. ar.name .. "' on bad self (" .. extra .. ")" end
-  end
-  local name = ar.name or globalname(ar.func) or "?"
-  return "bad argument #" .. arg .. " to '" .. name .. "' (" .. extra .. ")"
-end
 
 -- lua_call's error for a value that cannot be called (luaG_callerror from a C function: no
 -- position, luaT_objtypename); nil when v can be called
 local function notcallable(v)
-  local t = type(v)
-  if t == "function" then return nil end
+  if type(v) == "function" then return nil end
   local mt = getmetatable(v)
   if mt ~= nil and rawget(mt, "__call") ~= nil then return nil end
-  if (t == "table" or t == "userdata") and mt ~= nil then
-    local name = rawget(mt, "__name")
-    if type(name) == "string" then t = name end
-  end
-  return "attempt to call a " .. t .. " value"
-end
-
--- luaL_typeerror's "got" part
-local function typename(none, v)
-  if none then return "no value" end
-  local mt = getmetatable(v)
-  local name = mt ~= nil and rawget(mt, "__name") or nil
-  if type(name) == "string" then return name end
-  return type(v)
+  return "attempt to call a " .. objtypename(v) .. " value"
 end
 
 local function require(...)
@@ -97,7 +58,7 @@ local function require(...)
   if t == "number" then
     name = tostring(name)
   elseif t ~= "string" then
-    error(argmsg(1, "string expected, got " .. typename(select("#", ...) == 0, name)), 3)
+    error(typemsg(2, 1, "string", name, select("#", ...) == 0), 3)
   end
   local loadername = name
   -- C takes the name as a C string: cut at the first NUL byte (the loader gets it whole)
@@ -153,7 +114,7 @@ end
 -- (the metamethod is called from the stand-in's own frame, as C calls it from tostring's /
 -- print's: a traceback from inside it then reads the same)
 local function tostring_(...)
-  if select("#", ...) == 0 then error(argmsg(1, "value expected"), 3) end
+  if select("#", ...) == 0 then error(argmsg(2, 1, "value expected"), 3) end
   local v = ...
   local h = metatostring(v)
   if h == nil then return tostring(v) end
@@ -194,29 +155,20 @@ return require, tostring_, print_
 `
 
 /**
- * Installs the stand-ins (called with the three sources): each chunk stripped of its debug
- * information and named `[C]`.
+ * Installs the stand-ins (called with the four sources, then host.cfunction, the engine's
+ * debug.traceback and print's C closure maker): each chunk stripped of its debug information
+ * and named `[C]`; the shared helpers (yieldAux.ts) loaded once and passed to each stand-in chunk.
  */
 const installSource = String.raw`
-local baseSrc, sortSrc, gsubSrc, cfunction, traceback, printentry = ...
-local load, dump = load, string.dump
--- string.dump(f, true) drops the source name too (the function would be named "?"): put "=[C]"
--- back where the full dump has it (a 32-byte header, then the source as a size byte and the bytes)
-local function stripped(src, what)
-  local f, err = load(src, "=[C]")
-  if not f then error("luasock: " .. what .. ": " .. err, 0) end
-  local bin, full = dump(f, true), dump(f)
-  if full:sub(33, 37) ~= "\x85=[C]" or bin:byte(33) ~= 0x80 then
-    error("luasock: " .. what .. ": unexpected string.dump layout", 0)
-  end
-  return load(bin:sub(1, 32) .. "\x85=[C]" .. bin:sub(34), "=[C]", "b")
-end
-local req, ts, pr = stripped(baseSrc, "base")()
+local auxSrc, baseSrc, sortSrc, gsubSrc, cfunction, traceback, printentry = ...
+${strippedLoader}
+local aux = stripped(auxSrc, "aux")()
+local req, ts, pr = stripped(baseSrc, "base")(aux)
 require, tostring, print = cfunction(req), cfunction(ts), printentry(pr)
-table.sort = cfunction(stripped(sortSrc, "table.sort")())
-string.gsub = cfunction(stripped(gsubSrc, "string.gsub")())
+table.sort = cfunction(stripped(sortSrc, "table.sort")(aux))
+string.gsub = cfunction(stripped(gsubSrc, "string.gsub")(aux))
 debug.traceback = traceback
 `
 
-/** What the engine runs on a main-thread state after the prelude: the chunk and its three arguments. @since 0.1.0 */
-export const yieldable = { installSource, args: [baseSource, sortSource, gsubSource] } as const
+/** What the engine runs on a main-thread state after the prelude: the chunk and its four source arguments. @since 0.1.0 */
+export const yieldable = { installSource, args: [auxSource, baseSource, sortSource, gsubSource] } as const

@@ -10,6 +10,7 @@
  */
 import { FastCheck as fc } from "effect"
 import { beforeAll, describe, expect, it } from "vitest"
+import { auxSource, strippedLoader } from "../../src/lua/yieldAux.js"
 import { gsubSource } from "../../src/lua/yieldGsub.js"
 import { ensureBuilt, lua } from "./support.js"
 
@@ -40,10 +41,13 @@ const luaString = (s: string): string => {
 const prelude = `
 local C = string.gsub
 local SRC = ${longString(gsubSource)}
+-- the shared helpers (yieldAux.ts), loaded as the wiring loads them, passed to every copy of G
+${strippedLoader}
+local AUX = stripped(${longString(auxSource)}, "aux")()
 local function loadG(strip)
   local chunk = assert(load(SRC, "=[C]"))
   if strip then chunk = assert(load(string.dump(chunk, true), "=[C]", "b")) end
-  return chunk()
+  return chunk(AUX)
 end
 local G = loadG(true)
 -- G inside a C closure (host.cfunction: calls it with all its arguments), as the main thread's

@@ -3,12 +3,14 @@
  * state: each script runs in a worker thread, where `table.sort` is still the C function, and
  * builds the Lua version from `sortSource` exactly as the main-thread runtime installs it
  * (yieldable.ts, `installSource`): compiled as `=[C]`, dumped stripped, the source name `=[C]`
- * patched back into the binary, loaded back, and the function it returns wrapped with
- * `require("luasock.host").cfunction` (a C closure calling it with `lua_callk`). Both are run on
- * the same inputs from the same line, so final arrays, comparator calls, metamethod calls, error
- * messages (with their positions) and tracebacks must be equal as strings. A traceback through
- * ours first goes through `hide`, the filter the engine applies on the main thread (engine.ts,
- * `hideStandIns`); the last test checks the installed stand-in on the main thread itself.
+ * patched back into the binary, loaded back (yieldAux.ts, `strippedLoader`), run with the
+ * shared helpers (yieldAux.ts, `auxSource`, loaded the same way), and the function it returns
+ * wrapped with `require("luasock.host").cfunction` (a C closure calling it with `lua_callk`).
+ * Both are run on the same inputs from the same line, so final arrays, comparator calls,
+ * metamethod calls, error messages (with their positions) and tracebacks must be equal as
+ * strings. A traceback through ours first goes through `hide`, the filter the engine applies on
+ * the main thread (engine.ts, `hideStandIns`); the last test checks the installed stand-in on the
+ * main thread itself.
  *
  * Call sequences are compared for arrays up to 250 elements: C takes a clock / time based pivot
  * only after a partition leaves a side of at least 256 elements more than 128 times larger than
@@ -16,6 +18,7 @@
  */
 import { FastCheck as fc } from "effect"
 import { beforeAll, describe, expect, it } from "vitest"
+import { auxSource, strippedLoader } from "../../src/lua/yieldAux.js"
 import { sortSource } from "../../src/lua/yieldSort.js"
 import { ensureBuilt, lua } from "./support.js"
 
@@ -26,23 +29,18 @@ beforeAll(ensureBuilt, 120_000)
  * builds it), `ysort` (one such copy) and `hide(traceback)` (the engine's traceback filter).
  */
 const prologue = (): string => {
-  if (sortSource.includes("]==]")) throw new Error("sortSource contains ]==]: use a longer bracket")
+  for (const src of [sortSource, auxSource]) if (src.includes("]==]")) throw new Error("a source contains ]==]: use a longer bracket")
   return String.raw`
-local SRC = [==[
-${sortSource}]==]
+local SRC, AUX = [==[
+${sortSource}]==], [==[
+${auxSource}]==]
 local csort = table.sort
 local cfunction = require("luasock.host").cfunction
--- as yieldable.ts: compiled as "=[C]", dumped without debug information, which drops the source
--- name too (Lua would name it "?"), so "=[C]" is written back where the full dump has it: the
--- main function's source is the string after the 31-byte header and the upvalue count, a size
--- byte 0x80 (none) in a stripped dump, 0x85 "=[C]" in a full one; then loaded back, run, and
--- the sort it returns wrapped in a C closure (host.cfunction)
-local function installed()
-  local f = assert(load(SRC, "=[C]"))
-  local b, full = string.dump(f, true), string.dump(f)
-  assert(full:sub(33, 37) == "\x85=[C]" and b:byte(33) == 0x80, "unexpected binary chunk layout")
-  return cfunction(assert(load(b:sub(1, 32) .. "\x85=[C]" .. b:sub(34), "=[C]", "b"))())
-end
+-- as yieldable.ts: each chunk loaded stripped and named "=[C]" (strippedLoader), the helpers
+-- passed to the sort chunk, the sort it returns wrapped in a C closure (host.cfunction)
+${strippedLoader}
+local aux = stripped(AUX, "aux")()
+local function installed() return cfunction(stripped(SRC, "table.sort")(aux)) end
 local ysort = installed()
 -- engine.ts hideStandIns, with the C string.gsub: first each 'error' line directly followed by a
 -- stand-in's inner Lua frame ("[C]: in function <[C]:N>"), then every such inner frame

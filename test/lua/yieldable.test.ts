@@ -145,6 +145,25 @@ describe("the main thread's stand-ins equal the C functions", () => {
     }
   })
 
+  it("lauxlib's messages (yieldAux.ts): light userdata, __name (nil's too), a replaced registry _LOADED", async () => {
+    const r = await both(`
+      local lud = debug.upvalueid(function() return print end, 1)
+      ${cases(["require(lud)", "table.sort(lud)", "string.gsub(lud)", "table.sort({ 1, 2 }, lud)"])}
+      debug.setmetatable(lud, { __name = "LUD" })
+      ${cases(["require(lud)", "table.sort(lud)", "string.gsub('x', 'x', lud)", "tostring(setmetatable({}, { __tostring = lud }))", "table.sort({ lud, lud, 1 })"])}
+      debug.setmetatable(lud, nil)
+      debug.setmetatable(nil, { __name = "NIL" })
+      ${cases(["require()", "require(nil)", "tostring()", "string.gsub()", "table.sort({ 2, 1 }, nil)"])}
+      debug.setmetatable(nil, nil)
+      local reg = debug.getregistry()
+      local saved = reg._LOADED
+      reg._LOADED = { _G = { someRequire = require }, mylib = { s = table.sort, g = string.gsub, t = tostring } }
+      print(pcall(require, {})) print(pcall(table.sort, 1)) print(pcall(string.gsub, "x")) print(pcall(tostring))
+      reg._LOADED = saved`)
+    expect(r.out).toContain("bad argument #1 to 'require' (string expected, got light userdata)")
+    expect(r.out).toContain("bad argument #1 to 'someRequire' (string expected, got table)")
+  })
+
   it("table.sort and string.gsub: results, errors and tracebacks", async () => {
     const r = await both(`
       local t = { 5, 3, 9, 1, 5, 2 } table.sort(t, function(a, b) return a > b end) print(table.concat(t, ","))
