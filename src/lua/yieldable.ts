@@ -76,6 +76,8 @@ local function require(...)
     if searcher == nil then
       error("module '" .. name .. "' not found:" .. concat(msg), 3)
     end
+    local bad = notcallable(searcher)
+    if bad then error(bad, 0) end
     local f, extra = searcher(name)
     local tf = type(f)
     if tf == "function" then

@@ -127,6 +127,15 @@ describe("the main thread's stand-ins equal the C functions", () => {
       package.searchers = nil
       print(pcall(require, "gone"))
       package.searchers = saved
+      table.insert(package.searchers, 1, 42)
+      print(pcall(require, "after a number"))
+      table.remove(package.searchers, 1)
+      table.insert(package.searchers, 1, setmetatable({}, { __name = "Searcher" }))
+      print(pcall(require, "after a table"))
+      table.remove(package.searchers, 1)
+      table.insert(package.searchers, 1, setmetatable({}, { __call = function(_, n) return "callable table passed " .. n end }))
+      print(pcall(require, "after a callable table"))
+      table.remove(package.searchers, 1)
       package.preload.failing = function() error("module body failed") end
       print(pcall(require, "failing"))`)
     expect(r.out).toContain("module 'no.such.module' not found:")
