@@ -1340,8 +1340,8 @@ export const createEngine = async (input: EngineInput, env: EngineEnv): Promise<
 
   /**
    * Main thread: `print` as a C closure around the yieldable Lua stand-in (yieldable.ts) that
-   * calls it only when an argument has a `__tostring` metamethod (which may wait); otherwise it
-   * prints as the C print does, without entering Lua (most calls: ~1 us less each).
+   * calls it only when an argument has a `__tostring` metamethod (which may call a function
+   * that waits); otherwise it prints as the C print does, without entering Lua.
    */
   const TOSTRING = cstr("__tostring")
   const printStandIn = C((L) => {
@@ -1354,9 +1354,24 @@ export const createEngine = async (input: EngineInput, env: EngineEnv): Promise<
     }
     return printArgs(L)
   })
-  const makePrintStandIn = C((L) => {
-    _lua_settop(L, 1)
-    _lua_pushcclosure(L, printStandIn, 1)
+  /** Main thread: `tostring` likewise: the C tostring's work unless the argument has `__tostring` (or is missing). */
+  const tostringStandIn = C((L) => {
+    const n = _lua_gettop(L)
+    if (n >= 1) {
+      if (_luaL_getmetafield(L, 1, TOSTRING) === LuaType.Nil) {
+        _luaL_tolstring(L, 1, 0)
+        return 1
+      }
+      _lua_settop(L, n)
+    }
+    return callUpvalue(L)
+  })
+  /** makeStandIn(kind, f): the C closure for print ("p") or tostring ("t") around the Lua stand-in f. */
+  const makeStandIn = C((L) => {
+    const kind = _lua_tolstring(L, 1, 0)
+    const isPrint = kind !== 0 && em.HEAPU8[kind] === 0x70 // "p"
+    _lua_settop(L, 2)
+    _lua_pushcclosure(L, isPrint ? printStandIn : tostringStandIn, 1)
     return 1
   })
 
@@ -1417,7 +1432,7 @@ export const createEngine = async (input: EngineInput, env: EngineEnv): Promise<
     for (const src of yieldable.args) pushText(L, src)
     _lua_pushcclosure(L, makeCFunction, 0)
     _lua_pushcclosure(L, debugTraceback, 0)
-    _lua_pushcclosure(L, makePrintStandIn, 0)
+    _lua_pushcclosure(L, makeStandIn, 0)
     if (_lua_pcallk(L, yieldable.args.length + 3, 0, 0, 0, 0) !== LUA_OK) throw new Error(`yieldable: ${decoder.decode(stringView(L, -1))}`)
   }
 

@@ -158,15 +158,17 @@ return require, tostring_, print_
 
 /**
  * Installs the stand-ins (called with the four sources, then host.cfunction, the engine's
- * debug.traceback and print's C closure maker): each chunk stripped of its debug information
- * and named `[C]`; the shared helpers (yieldAux.ts) loaded once and passed to each stand-in chunk.
+ * debug.traceback and its maker of the C closures for tostring and print, which do the C
+ * function's work themselves unless an argument has `__tostring`): each chunk stripped of its
+ * debug information and named `[C]`; the shared helpers (yieldAux.ts) loaded once and passed to
+ * each stand-in chunk.
  */
 const installSource = String.raw`
-local auxSrc, baseSrc, sortSrc, gsubSrc, cfunction, traceback, printentry = ...
+local auxSrc, baseSrc, sortSrc, gsubSrc, cfunction, traceback, standin = ...
 ${strippedLoader}
 local aux = stripped(auxSrc, "aux")()
 local req, ts, pr = stripped(baseSrc, "base")(aux)
-require, tostring, print = cfunction(req), cfunction(ts), printentry(pr)
+require, tostring, print = cfunction(req), standin("t", ts), standin("p", pr)
 table.sort = cfunction(stripped(sortSrc, "table.sort")(aux))
 string.gsub = cfunction(stripped(gsubSrc, "string.gsub")(aux))
 debug.traceback = traceback
