@@ -3,7 +3,8 @@
  * the Effect core ("efx"), the Promise API ("promise") and the luasocket facade
  * ("facade"), each as a server + client process pair, and prints a table of medians
  * with the ratios against raw (and of promise / facade against efx), peak RSS and CPU.
- * `npm run bench -- scale` (or SCALE=1) runs the scale runs instead (bench/scale.ts).
+ * `npm run bench -- scale` (or SCALE=1) runs the scale runs instead (bench/scale.ts);
+ * `npm run bench -- slow` a slow consumer of a fast sender (bench/slow.ts).
  *
  * Environment (defaults sized for a run of about 6 minutes on 2 cores):
  *   REPS=3  IMPLS="raw efx promise facade"  WORKLOADS="w1 w2 w3 w4 w5 w2:same w5:same"  HOST=127.0.0.1
@@ -49,9 +50,11 @@ const PROGRAMS: Record<string, { server: string; client: string }> = {
 
 /** `npm run bench -- scale` or SCALE=1: the scale runs (bench/scale.ts) instead of the workloads. */
 const SCALE_MODE = process.argv[2] === "scale" || (env.SCALE !== undefined && env.SCALE !== "" && env.SCALE !== "0")
+/** `npm run bench -- slow`: a slow consumer of a fast sender (bench/slow.ts) instead of the workloads. */
+const SLOW_MODE = process.argv[2] === "slow"
 
-if (!SCALE_MODE) {
-  if (process.argv[2] !== undefined) throw new Error(`unknown argument ${process.argv[2]} (expected nothing, or "scale")`)
+if (!SCALE_MODE && !SLOW_MODE) {
+  if (process.argv[2] !== undefined) throw new Error(`unknown argument ${process.argv[2]} (expected nothing, "scale" or "slow")`)
   for (const impl of IMPLS) if (PROGRAMS[impl] === undefined) throw new Error(`unknown implementation ${impl} (expected ${Object.keys(PROGRAMS).join(", ")})`)
   for (const spec of WORKLOADS) if (SIZES[spec.split(":")[0]!] === undefined) throw new Error(`unknown workload ${spec}`)
 }
@@ -148,8 +151,8 @@ const main = async () => {
   if (records.some((r) => !isOk(r))) process.exitCode = 1
 }
 
-if (SCALE_MODE) {
-  import("./scale.js").then((scale) => scale.main()).catch((error: unknown) => {
+if (SCALE_MODE || SLOW_MODE) {
+  import(SLOW_MODE ? "./slow.js" : "./scale.js").then((m: { main: () => Promise<void> }) => m.main()).catch((error: unknown) => {
     process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
     process.exitCode = 1
   })
