@@ -292,8 +292,11 @@ describe("faults", () => {
         peer.child.kill("SIGKILL")
         yield* peer.exited
         expect(peer.child.signalCode).toBe("SIGKILL")
+        // What the child reported handed to the kernel (its write callbacks). It may lag behind
+        // what we already read: a write that completes at once runs its callback on a later
+        // tick, and several such writes can reach us before the child's callbacks run (seen in
+        // CI under load: 2.76 MB reported after 4 MiB read). So only the bound below holds.
         const handedToKernel = acked(peer)
-        expect(handedToKernel).toBeGreaterThan(4 * MiB - 251 * 256)
         // what was in flight arrives: the kernel sends the dead process's queued bytes, then FIN
         const e = yield* failure(conn.receive(RB.exactly(1024 * MiB)))
         expect(e._tag).toBe("Closed")
