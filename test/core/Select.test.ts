@@ -532,6 +532,16 @@ interface World {
   readonly sender: Udp.UdpSocket
 }
 
+/** A listener, TCP connected pairs, bound UDP sockets and a UDP sender, released with the scope. */
+const makeWorld = Effect.gen(function*() {
+  const server = yield* Tcp.listen("127.0.0.1", 0)
+  const pairs = yield* Effect.forEach(Array.from({ length: TCP }), () => pairOn(server))
+  const udps = yield* Effect.forEach(Array.from({ length: UDP }), () => udpBound)
+  const sender = yield* Udp.open()
+  const world: World = { pairs, udps, sender }
+  return { server, world }
+})
+
 /** Carries out one action on the world. */
 const apply = (world: World, a: Action): Effect.Effect<void, NetError.NetError> =>
   Effect.gen(function*() {
@@ -581,11 +591,8 @@ describe("Select.select: readiness property", () => {
     [fc.array(action, { maxLength: 8 })],
     ([actions]) =>
       Effect.scoped(Effect.gen(function*() {
-        const server = yield* Tcp.listen("127.0.0.1", 0)
-        const pairs = yield* Effect.forEach(Array.from({ length: TCP }), () => pairOn(server))
-        const udps = yield* Effect.forEach(Array.from({ length: UDP }), () => udpBound)
-        const sender = yield* Udp.open()
-        const world: World = { pairs, udps, sender }
+        const { server, world } = yield* makeWorld
+        const { pairs, udps } = world
         for (const a of actions) {
           yield* apply(world, a)
           yield* Effect.sleep("2 millis") // let loopback deliver (the property is checked on a snapshot anyway)
@@ -612,15 +619,12 @@ describe("Select.select: readiness property", () => {
     [fc.array(step, { maxLength: 10 })],
     ([steps]) =>
       Effect.scoped(Effect.gen(function*() {
-        const server = yield* Tcp.listen("127.0.0.1", 0)
-        const pairs = yield* Effect.forEach(Array.from({ length: TCP }), () => pairOn(server))
-        const udps = yield* Effect.forEach(Array.from({ length: UDP }), () => udpBound)
-        const sender = yield* Udp.open()
+        const { server, world } = yield* makeWorld
+        const { pairs, udps, sender } = world
         const conns = pairs.map(([, conn]) => conn)
         const readers = [...conns, ...udps]
         const writers = pairs.map(([peer]) => peer)
         const all = [...readers, ...writers, server]
-        const world: World = { pairs, udps, sender }
         for (const a of steps) {
           switch (a._tag) {
             case "Select": {
@@ -671,10 +675,7 @@ describe("Select.select: readiness property", () => {
     [readying],
     ([a]) =>
       Effect.scoped(Effect.gen(function*() {
-        const server = yield* Tcp.listen("127.0.0.1", 0)
-        const pairs = yield* Effect.forEach(Array.from({ length: TCP }), () => pairOn(server))
-        const udps = yield* Effect.forEach(Array.from({ length: UDP }), () => udpBound)
-        const sender = yield* Udp.open()
+        const { server, world: { pairs, udps, sender } } = yield* makeWorld
         const conns = pairs.map(([, conn]) => conn)
         const readers = [...conns, ...udps]
         // nothing is ready: the select registers its listeners and waits

@@ -16,6 +16,20 @@ const hosts: Record<string, HostFunction> = { wait: later(3), sync: (args) => ar
 
 const prologue = `local host = require "luasock.host"\nlocal wait, sync = host.wait, host.sync\n`
 
+/** A waiting sort comparator inside a coroutine inside an __index metamethod (both placements). */
+const nestedComparator = `
+  local mt = { __index = function(t, k)
+    local co = coroutine.wrap(function()
+      local r = {}
+      for _, v in ipairs({ 3, 1, 2 }) do r[#r + 1] = v end
+      table.sort(r, function(a, b) return wait(a > b) end)
+      coroutine.yield(table.concat(r))
+      return wait(k)
+    end)
+    return co() .. co()
+  end }
+  print(setmetatable({}, mt).key)`
+
 /** Runs a body with `wait` and `sync` as locals (in a worker thread); expects exit 0 and returns stdout. */
 const run = async (body: string): Promise<string> => {
   const r = await lua(prologue + body, { hosts })
@@ -177,19 +191,7 @@ describe("a blocking host call (worker thread: every context)", () => {
   })
 
   it("inside a coroutine inside a C callback inside a metamethod", async () => {
-    const out = await run(`
-      local mt = { __index = function(t, k)
-        local co = coroutine.wrap(function()
-          local r = {}
-          for _, v in ipairs({ 3, 1, 2 }) do r[#r + 1] = v end
-          table.sort(r, function(a, b) return wait(a > b) end)
-          coroutine.yield(table.concat(r))
-          return wait(k)
-        end)
-        return co() .. co()
-      end }
-      print(setmetatable({}, mt).key)`)
-    expect(out).toBe("321key\n")
+    expect(await run(nestedComparator)).toBe("321key\n")
   })
 
   it("at the top level of a required module", async () => {
@@ -256,20 +258,7 @@ describe("a blocking host call on the main thread", () => {
        print(tostring(obj)) print(obj, 1, obj)`,
       "I am obj\nI am obj\t1\tI am obj\n"
     ],
-    [
-      "a comparator inside a coroutine inside a metamethod",
-      `local mt = { __index = function(t, k)
-         local co = coroutine.wrap(function()
-           local r = { 3, 1, 2 }
-           table.sort(r, function(a, b) return wait(a > b) end)
-           coroutine.yield(table.concat(r))
-           return wait(k)
-         end)
-         return co() .. co()
-       end }
-       print(setmetatable({}, mt).key)`,
-      "321key\n"
-    ],
+    ["a comparator inside a coroutine inside a metamethod", nestedComparator, "321key\n"],
     ["lua5.4's main-thread answers", `print(coroutine.isyieldable(), select(2, coroutine.running())) print(pcall(coroutine.yield, 1))`, "false\ttrue\nfalse\tattempt to yield from outside a coroutine\n"]
   ] as const
   for (const [name, body, want] of yields) {
