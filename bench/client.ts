@@ -7,7 +7,8 @@
  * flatMap recursions (no fiber per iteration).
  */
 import * as Effect from "effect/Effect"
-import { ReadBuffer, Tcp, Udp } from "../src/index.js"
+import * as Stream from "effect/Stream"
+import { ReadBuffer, Streams, Tcp, Udp } from "../src/index.js"
 import * as NetError from "../src/core/NetError.js"
 import { CHUNK, clientArgs, DGRAM, fail, finish, now, percentileUs, PING, type Workload } from "./common.js"
 
@@ -95,7 +96,16 @@ const clients: Record<Exclude<Workload, "w4">, Effect.Effect<Result, NetError.Ne
         return polling
       })
     })
-    yield* Effect.catchTag(process.env.EFX_W3 === "effect" ? perLineEffect : polling, "Closed", () => Effect.void)
+    // EFX_W3=stream: the line Stream (Streams.lines), folded line by line. (Stream.runForEach /
+    // runForEachChunk cost 2-5x more here: their Sink keeps each pull's objects alive until a
+    // full GC, see docs/performance.md "The line Stream".)
+    const stream = Effect.asVoid(Stream.runFold(Streams.lines(c), 0, (_, line) => {
+      count++
+      bytes += line.length
+      return 0
+    }))
+    const mode = process.env.EFX_W3
+    yield* Effect.catchTag(mode === "effect" ? perLineEffect : mode === "stream" ? stream : polling, "Closed", () => Effect.void)
     const dt = now() - t0
     if (count !== n) return yield* Effect.fail(protocolError(`expected ${n} lines, got ${count}`))
     return { lines: count, bytes, seconds: dt, lines_s: count / dt }

@@ -55,9 +55,9 @@ export interface Proc {
 }
 
 /** Starts `argv` in `cwd`; SIGKILL after `timeoutS` seconds. */
-export const start = (argv: ReadonlyArray<string>, timeoutS: number, cwd: string): Proc => {
+export const start = (argv: ReadonlyArray<string>, timeoutS: number, cwd: string, env?: Record<string, string>): Proc => {
   const t0 = performance.now()
-  const child = spawn(argv[0]!, argv.slice(1), { cwd, stdio: ["ignore", "pipe", "pipe"] })
+  const child = spawn(argv[0]!, argv.slice(1), { cwd, stdio: ["ignore", "pipe", "pipe"], ...(env === undefined ? {} : { env: { ...process.env, ...env } }) })
   let timedOut = false
   const proc: Proc = {
     pid: child.pid ?? -1,

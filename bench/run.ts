@@ -7,7 +7,7 @@
  * `npm run bench -- slow` a slow consumer of a fast sender (bench/slow.ts).
  *
  * Environment (defaults sized for a run of about 6 minutes on 2 cores):
- *   REPS=3  IMPLS="raw efx promise facade"  WORKLOADS="w1 w2 w3 w4 w5 w2:same w5:same"  HOST=127.0.0.1
+ *   REPS=3  IMPLS="raw efx promise facade stream"  WORKLOADS="w1 w2 w3 w4 w5 w2:same w5:same"  HOST=127.0.0.1
  *   W1_BYTES=268435456  W2_ROUNDTRIPS=20000  W3_LINES=2000000  W4_DATAGRAMS=100000  W5_CONNS=3000
  *   TIMEOUT=60 (seconds per process; killed after)
  *   PIN=split (server CPU 0, client CPU 1) | same (both CPU 0) | none; "w2:same" overrides per workload
@@ -27,7 +27,7 @@ const projectDir = path.resolve(here, "../..")
 
 const env = process.env
 const REPS = Number(env.REPS ?? 3)
-const IMPLS = (env.IMPLS ?? "raw efx promise facade").split(/\s+/).filter(Boolean)
+const IMPLS = (env.IMPLS ?? "raw efx promise facade stream").split(/\s+/).filter(Boolean)
 const WORKLOADS = (env.WORKLOADS ?? "w1 w2 w3 w4 w5 w2:same w5:same").split(/\s+/).filter(Boolean)
 const HOST = env.HOST ?? "127.0.0.1"
 const TIMEOUT_S = Number(env.TIMEOUT ?? 60)
@@ -41,26 +41,30 @@ const SIZES: Record<string, number> = {
   w5: Number(env.W5_CONNS ?? 3000)
 }
 
-const PROGRAMS: Record<string, { server: string; client: string }> = {
+const PROGRAMS: Record<string, { server: string; client: string; env?: Record<string, string>; only?: ReadonlyArray<string> }> = {
   raw: { server: "raw-server.js", client: "raw-client.js" },
   efx: { server: "server.js", client: "client.js" },
   promise: { server: "promise-server.js", client: "promise-client.js" },
-  facade: { server: "facade-server.js", client: "facade-client.js" }
+  facade: { server: "facade-server.js", client: "facade-client.js" },
+  // The Effect core's line Stream (`Streams.lines`, a Chunk of lines per pull): W3 only.
+  stream: { server: "server.js", client: "client.js", env: { EFX_W3: "stream" }, only: ["w3"] }
 }
 
 /** `npm run bench -- scale` or SCALE=1: the scale runs (bench/scale.ts) instead of the workloads. */
 const SCALE_MODE = process.argv[2] === "scale" || (env.SCALE !== undefined && env.SCALE !== "" && env.SCALE !== "0")
 /** `npm run bench -- slow`: a slow consumer of a fast sender (bench/slow.ts) instead of the workloads. */
 const SLOW_MODE = process.argv[2] === "slow"
+/** `npm run bench -- micro`: the in-process measurements of bench/micro.ts instead of the workloads. */
+const MICRO_MODE = process.argv[2] === "micro"
 
-if (!SCALE_MODE && !SLOW_MODE) {
-  if (process.argv[2] !== undefined) throw new Error(`unknown argument ${process.argv[2]} (expected nothing, "scale" or "slow")`)
+if (!SCALE_MODE && !SLOW_MODE && !MICRO_MODE) {
+  if (process.argv[2] !== undefined) throw new Error(`unknown argument ${process.argv[2]} (expected nothing, "scale", "slow" or "micro")`)
   for (const impl of IMPLS) if (PROGRAMS[impl] === undefined) throw new Error(`unknown implementation ${impl} (expected ${Object.keys(PROGRAMS).join(", ")})`)
   for (const spec of WORKLOADS) if (SIZES[spec.split(":")[0]!] === undefined) throw new Error(`unknown workload ${spec}`)
 }
 
 const cpus = os.availableParallelism()
-const start = (argv: Array<string>) => startProcess(argv, TIMEOUT_S, projectDir)
+const start = (argv: Array<string>, env?: Record<string, string>) => startProcess(argv, TIMEOUT_S, projectDir, env)
 
 const runOne = async (impl: string, spec: string, rep: number): Promise<RunRecord> => {
   const [workload, placeOverride] = spec.split(":") as [string, string | undefined]
@@ -71,7 +75,7 @@ const runOne = async (impl: string, spec: string, rep: number): Promise<RunRecor
   const port = await waitPort(server)
   let client: Proc | undefined
   if (port !== undefined) {
-    client = start([...pinPrefix(placement, "client"), process.execPath, path.join(here, programs.client), workload, HOST, String(port), String(n)])
+    client = start([...pinPrefix(placement, "client"), process.execPath, path.join(here, programs.client), workload, HOST, String(port), String(n)], programs.env)
     await client.exited
   } else {
     server.kill()
@@ -130,6 +134,8 @@ const main = async () => {
   for (let rep = 1; rep <= REPS; rep++) {
     for (const spec of WORKLOADS) {
       for (const impl of IMPLS) {
+        const only = PROGRAMS[impl]!.only
+        if (only !== undefined && !only.includes(spec.split(":")[0]!)) continue
         const elapsed = Math.round((performance.now() - t0) / 1000)
         process.stderr.write(`[${String(elapsed).padStart(4)}s] rep ${rep}/${REPS}  ${spec.padEnd(8)} ${impl}\n`)
         const record = await runOne(impl, spec, rep)
@@ -151,8 +157,8 @@ const main = async () => {
   if (records.some((r) => !isOk(r))) process.exitCode = 1
 }
 
-if (SCALE_MODE || SLOW_MODE) {
-  import(SLOW_MODE ? "./slow.js" : "./scale.js").then((m: { main: () => Promise<void> }) => m.main()).catch((error: unknown) => {
+if (SCALE_MODE || SLOW_MODE || MICRO_MODE) {
+  import(SLOW_MODE ? "./slow.js" : MICRO_MODE ? "./micro.js" : "./scale.js").then((m: { main: () => Promise<void> }) => m.main()).catch((error: unknown) => {
     process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
     process.exitCode = 1
   })

@@ -154,7 +154,7 @@ export const summarize = (records: ReadonlyArray<RunRecord>, meta: Json): string
   const { impls, base } = implsOf(records)
   const others = impls.filter((i) => i !== base)
   // promise and facade are also compared with the Effect core they are built on.
-  const overEfx = impls.includes("efx") && base !== "efx" ? impls.filter((i) => i === "promise" || i === "facade") : []
+  const overEfx = impls.includes("efx") && base !== "efx" ? impls.filter((i) => i === "promise" || i === "facade" || i === "stream") : []
   const rows = rowsOf(records, pin)
   const main = mdTable(
     ["metric", ...impls, ...others.map((o) => `${o}/${base}`), ...overEfx.map((o) => `${o}/efx`)],
@@ -195,7 +195,7 @@ export const summarize = (records: ReadonlyArray<RunRecord>, meta: Json): string
     ...(meta["load"] !== undefined ? [`load average before / after the run: ${String(meta["load"])} / ${String(meta["load_after"] ?? "?")}`] : []),
     ...(failed.length > 0 ? [`WARNING: ${failed.length} failed run(s) excluded: ${failed.map((r) => `${r.impl} ${r.workload}:${r.placement} rep ${r.rep}`).join(", ")}`] : []),
     "",
-    `## Medians (ratio = impl / ${base}${overEfx.length > 0 ? "; promise/efx, facade/efx: against the Effect core" : ""}; "us" rows: lower is better, all other rows: higher is better)`,
+    `## Medians (ratio = impl / ${base}${overEfx.length > 0 ? `; ${overEfx.map((o) => `${o}/efx`).join(", ")}: against the Effect core` : ""}; "us" rows: lower is better, all other rows: higher is better)`,
     "",
     main,
     "",

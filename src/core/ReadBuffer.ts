@@ -213,7 +213,25 @@ const copyOf = (src: Buffer, from: number, to: number): Uint8Array => {
   return out
 }
 
-/** A plain Uint8Array over all of `src`: its `subarray` views are cheaper to make than Buffer#subarray or `new Uint8Array(buffer, offset, length)`. */
+/**
+ * The arguments of a batch line poll (`TcpSocket#receiveLinesPoll`): the array the lines
+ * are appended to, at most how many, the longest line taken; an InvalidArgument naming the
+ * bad one, else undefined.
+ *
+ * @since 0.1.0
+ */
+export const checkPollLines = (into: unknown, max: unknown, maxLength: unknown): NetError | undefined => {
+  if (!Array.isArray(into)) return new InvalidArgument({ operation: "receive", detail: `bad lines array ${describe(into)}: expected an array` })
+  if (max !== undefined && !(typeof max === "number" && Number.isSafeInteger(max) && max >= 0)) {
+    return new InvalidArgument({ operation: "receive", detail: `bad line count ${describe(max)}: expected an integer >= 0` })
+  }
+  if (maxLength !== undefined && !(typeof maxLength === "number" && Number.isSafeInteger(maxLength) && maxLength >= 0)) {
+    return new InvalidArgument({ operation: "receive", detail: `bad maximum line length ${describe(maxLength)}: expected an integer >= 0` })
+  }
+  return undefined
+}
+
+/** A plain Uint8Array over all of `src`. */
 const plain = (src: Buffer): Uint8Array => new Uint8Array(src.buffer, src.byteOffset, src.length)
 
 /** Storage of a buffer that has not received anything (never written: length 0). */
@@ -226,8 +244,15 @@ const NO_STORAGE = Buffer.allocUnsafe(0)
  */
 export class ReadBuffer {
   private storage: Buffer = NO_STORAGE
-  /** `storage` as a plain Uint8Array (views of received bytes are made from it). */
+  /** `storage` as a plain Uint8Array. */
   private bytes: Uint8Array = EMPTY
+  /**
+   * `storage`'s ArrayBuffer and offset: views of received bytes are made with
+   * `new Uint8Array(memory, memoryOffset + from, length)`, which costs about a third of
+   * `subarray` per view (no species lookup; Node 20: `npm run bench -- micro`).
+   */
+  private memory: ArrayBufferLike = EMPTY.buffer
+  private memoryOffset = 0
   private start = 0
   private end = 0
   /** True when bytes of the current storage were handed out as views (so it must not be rewritten). */
@@ -368,6 +393,8 @@ export class ReadBuffer {
   private setStorage(next: Buffer): void {
     this.storage = next
     this.bytes = plain(next)
+    this.memory = next.buffer
+    this.memoryOffset = next.byteOffset
     this.shared = false
   }
 
@@ -459,14 +486,14 @@ export class ReadBuffer {
     if (!this.crFreeBefore(to)) return copyWithoutCR(this.storage, from, to)
     if (to - from >= COPY_FROM) return copyOf(this.storage, from, to)
     this.shared = true
-    return this.bytes.subarray(from, to)
+    return new Uint8Array(this.memory, this.memoryOffset + from, to - from)
   }
 
   /** A view of `[from, to)` of the storage, which is then never rewritten. */
   private view(from: number, to: number): Uint8Array {
     if (to - from >= COPY_FROM) return copyOf(this.storage, from, to)
     this.shared = true
-    return this.bytes.subarray(from, to)
+    return new Uint8Array(this.memory, this.memoryOffset + from, to - from)
   }
 
   // ---- receive side ------------------------------------------------------------
@@ -691,6 +718,54 @@ export class ReadBuffer {
       return undefined
     }
     return first
+  }
+
+  /**
+   * Appends to `into` every complete line buffered now (at most `max` lines), each as
+   * `receive(line)` returns it (LF ends a line, every CR dropped), and returns how many;
+   * without waiting, and without looking at the end of the stream or a failure (`poll`
+   * reports those). With `maxLength` (as `lineMax`) it stops before a line longer than
+   * that, which `poll` then fails as `receive` does. One call per batch of lines instead
+   * of one `poll` each: what a line stream pulls.
+   */
+  pollLines(into: Array<Uint8Array>, max = Number.POSITIVE_INFINITY, maxLength = Number.POSITIVE_INFINITY): number {
+    if (this.end === this.start) return 0
+    const storage = this.storage
+    let count = 0
+    if (this.crFreeBefore(this.end)) {
+      // No CR in what is buffered (one native scan, remembered): each line is a view (a
+      // copy when long), and the buffer advances once for the whole batch.
+      const end = this.end
+      const memory = this.memory
+      const base = this.memoryOffset
+      let from = this.start
+      let viewed = false
+      while (count < max) {
+        const nl = storage.indexOf(LF, from)
+        if (nl === -1 || nl >= end || nl - from > maxLength) break
+        const length = nl - from
+        if (length === 0) into.push(EMPTY)
+        else if (length >= COPY_FROM) into.push(copyOf(storage, from, nl))
+        else {
+          into.push(new Uint8Array(memory, base + from, length))
+          viewed = true
+        }
+        from = nl + 1
+        count++
+      }
+      if (viewed) this.shared = true
+      if (count > 0) this.advance(from)
+      return count
+    }
+    while (count < max && this.end > this.start) {
+      const from = this.start
+      const nl = storage.indexOf(LF, from)
+      if (nl === -1 || nl >= this.end || nl - from > maxLength) break
+      into.push(this.lineBytes(from, nl))
+      this.advance(nl + 1)
+      count++
+    }
+    return count
   }
 
   /**

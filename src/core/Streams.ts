@@ -37,7 +37,9 @@ import { checkPolicy, type TimeoutPolicy } from "./Timeout.js"
  *
  * @since 0.1.0
  */
-export type StreamSocket = Pick<TcpSocket, "receive" | "receivePoll" | "send" | "close" | "closeNow">
+export type StreamSocket =
+  & Pick<TcpSocket, "receive" | "receivePoll" | "send" | "close" | "closeNow">
+  & Partial<Pick<TcpSocket, "receiveLinesPoll">>
 
 /** A value with what the streams and sinks use of a socket (whatever else it is). */
 const isStreamSocket = (u: unknown): u is StreamSocket => {
@@ -111,6 +113,8 @@ interface Reader<A> {
   onData(bytes: Uint8Array, out: Array<A>): NetError.NetError | undefined
   /** A receive failed: push what to emit; `undefined` ends the stream, an error fails it. */
   onError(error: NetError.NetError, out: Array<A>): NetError.NetError | undefined
+  /** Optional: push, at once, every element the socket's buffer already holds (before `next` is polled); an error fails the stream. */
+  takeBuffered?: ((out: Array<A>) => NetError.NetError | undefined) | undefined
 }
 
 /**
@@ -139,6 +143,10 @@ const fromReader = <A>(socket: StreamSocket, makeReader: () => Reader<A>, option
     }
     const run = (out: Array<A>): Effect.Effect<Chunk.Chunk<A>, Option.Option<NetError.NetError>> => {
       while (!done && failure === undefined) {
+        if (reader.takeBuffered !== undefined) {
+          failure = reader.takeBuffered(out)
+          if (failure !== undefined) break
+        }
         const pattern = reader.next()
         if (pattern === undefined) {
           done = true
@@ -215,7 +223,15 @@ export const lines = (socket: StreamSocket, options: LinesOptions = {}): Stream.
   const invalid = badArguments("lines", socket, options) ?? positiveInteger("lines", "maxLength", options.maxLength, true, 0)
   if (invalid !== undefined) return Stream.fail(invalid)
   const pattern = options.maxLength === undefined ? ReadBuffer.line : ReadBuffer.lineMax(options.maxLength)
+  // A Tcp.TcpSocket hands over all its buffered complete lines in one call; the end, a
+  // failure or a line too long then come from `receivePoll` / `receive` as for any socket.
+  const takeLines = typeof socket.receiveLinesPoll === "function" ? socket.receiveLinesPoll.bind(socket) : undefined
+  const maxLength = options.maxLength
   return fromReader(socket, () => ({
+    takeBuffered: takeLines === undefined ? undefined : (out: Array<Uint8Array>) => {
+      const taken = takeLines(out, undefined, maxLength)
+      return typeof taken === "number" ? undefined : taken
+    },
     next: () => pattern,
     onData: (line, out) => {
       out.push(line)

@@ -1144,6 +1144,21 @@ export class TcpSocket extends SocketBase {
     return rb.poll(pattern, prefix)
   }
 
+  /**
+   * Every complete line buffered now, appended to `into` (at most `max`; with `maxLength`,
+   * stopping before a longer line), each as `receive(ReadBuffer.line)` returns it; returns
+   * how many, without waiting. The end of the stream, a failure and a line too long are
+   * not reported here: `receivePoll` / `receive` report them (with their `partial`) once
+   * the complete lines are taken. One call per batch of lines, for line streams and
+   * loops over many short lines. A bad argument is returned as an `InvalidArgument` naming it.
+   */
+  receiveLinesPoll(into: Array<Uint8Array>, max?: number, maxLength?: number): number | NetError.NetError {
+    const bad = ReadBufferModule.checkPollLines(into, max, maxLength)
+    if (bad !== undefined) return bad
+    const rb = this.readBuffer
+    return rb === undefined ? 0 : rb.pollLines(into, max, maxLength)
+  }
+
   private receiveNow(pattern: Pattern, prefix: Uint8Array, policy: Timeout.TimeoutPolicy): Effect.Effect<Uint8Array, NetError.NetError> {
     const rb = this.readBuffer
     if (rb === undefined) {

@@ -246,6 +246,8 @@ export interface PlatformConnection {
   receive(pattern: ReadBuffer.Pattern, prefix?: Uint8Array, policy?: Timeout.TimeoutPolicy): Effect.Effect<Uint8Array, NetError.NetError>
   /** `receivePoll(pattern, prefix?)`, exactly as `Tcp.TcpSocket#receivePoll`. */
   receivePoll(pattern: ReadBuffer.Pattern, prefix?: Uint8Array): Uint8Array | NetError.NetError | undefined
+  /** `receiveLinesPoll(into, max?, maxLength?)`, exactly as `Tcp.TcpSocket#receiveLinesPoll`. */
+  receiveLinesPoll(into: Array<Uint8Array>, max?: number, maxLength?: number): number | NetError.NetError
   /**
    * Writes `data[i..j]` (LuaSocket's indices) with the platform socket's writer and
    * succeeds with `j`; a `policy` limits the wait (on `Timeout` the bytes may still go out).
@@ -332,6 +334,7 @@ export const fromPlatformSocket = (socket: Socket.Socket, options: FromPlatformO
     const connection: PlatformConnection = {
       receive: (pattern, prefix, policy) => rb.receive(pattern, prefix, policy),
       receivePoll: (pattern, prefix) => rb.poll(pattern, prefix),
+      receiveLinesPoll: (into, max, maxLength) => ReadBuffer.checkPollLines(into, max, maxLength) ?? rb.pollLines(into, max, maxLength),
       send: (data, i = 1, j = -1, policy) =>
         Effect.suspend(() => {
           const range = Tcp.sendRange(data.length, i, j)

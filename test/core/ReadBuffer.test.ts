@@ -164,6 +164,13 @@ const makeBuffer = (highWaterMark?: number): { readonly buffer: ReadBuffer; read
 }
 
 const bytes = (s: string): Uint8Array => Buffer.from(s, "latin1")
+/** Where the first LF lies in what `b` holds (-1: none), without consuming it (taken with `poll(available())`, put back with `unshift`). */
+const peekLF = (b: ReadBuffer): number => {
+  const all = b.poll(available())
+  if (!(all instanceof Uint8Array)) return -1
+  b.unshift(all)
+  return all.indexOf(LF)
+}
 const text = (u: Uint8Array): string => Buffer.from(u.buffer, u.byteOffset, u.length).toString("latin1")
 
 // ---- arbitraries ---------------------------------------------------------------------------
@@ -606,6 +613,54 @@ describe("ReadBuffer state", () => {
           expect(shown, describeReceive(pattern, prefix)).toStrictEqual(showOutcome(want.outcome))
           state = { buffered: want.rest, end: state.end }
         }
+      }
+    },
+    { fastCheck: { numRuns: 300 } }
+  )
+
+  it.prop(
+    "pollLines: the lines repeated polls of line (or lineMax) would give, then the same state",
+    [
+      chunked,
+      fc.option(endArb, { nil: undefined }),
+      hwmArb,
+      fc.option(fc.integer({ min: 0, max: 12 }), { nil: undefined }),
+      fc.option(fc.integer({ min: 0, max: 8 }), { nil: undefined })
+    ],
+    ([{ chunks }, end, hwm, max, maxLength]) => {
+      const batched = makeBuffer(hwm).buffer
+      const single = makeBuffer(hwm).buffer
+      const pattern = maxLength === undefined ? line : lineMax(maxLength)
+      const feed = (k: number) => {
+        for (const b of [batched, single]) {
+          if (k < chunks.length) b.push(chunks[k]!)
+          else if (end?._tag === "Eof") b.pushEnd()
+          else if (end !== undefined) b.pushError(end.error)
+        }
+      }
+      for (let k = 0; k <= chunks.length; k++) {
+        feed(k)
+        const into: Array<Uint8Array> = [bytes("kept")]
+        const n = batched.pollLines(into, max, maxLength)
+        expect(n).toBe(into.length - 1)
+        expect(text(into[0]!)).toBe("kept")
+        // the reference: poll one line at a time while a line is complete and within max
+        const want: Array<string> = []
+        while (max === undefined || want.length < max) {
+          const lf = single.length === 0 ? -1 : peekLF(single)
+          if (lf === -1 || (maxLength !== undefined && lf > maxLength)) break
+          const got = single.poll(pattern)
+          expect(got).toBeInstanceOf(Uint8Array)
+          want.push(hex(got as Uint8Array))
+        }
+        expect(into.slice(1).map(hex)).toStrictEqual(want)
+        expect(batched.length).toBe(single.length)
+        // what follows (a line too long, the end, a failure, or a wait) is the same on both
+        const next = (b: ReadBuffer) => {
+          const got = b.poll(pattern)
+          return got === undefined ? "wait" : got instanceof Uint8Array ? { ok: hex(got) } : { fail: got._tag, partial: hex(got.partial ?? new Uint8Array(0)) }
+        }
+        if (k === chunks.length) expect(next(batched)).toStrictEqual(next(single))
       }
     },
     { fastCheck: { numRuns: 300 } }

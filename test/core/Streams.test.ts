@@ -100,6 +100,43 @@ describe("Streams over loopback sockets", () => {
       expect(texts(got)).toEqual(modelLines(concatPieces(ps)))
     })), props)
 
+  it.live.prop(
+    "lines over a Tcp.TcpSocket (buffered lines taken in one call) equals lines over any stream socket (a receive per line), maxLength too",
+    [pieces, fc.option(fc.integer({ min: 0, max: 40 }), { nil: undefined })],
+    ([ps, maxLength]) =>
+      Effect.scoped(Effect.gen(function*() {
+        const options = maxLength === undefined ? {} : { maxLength }
+        const run = (generic: boolean) =>
+          Effect.gen(function*() {
+            const { client, conn } = yield* pair()
+            const sending = yield* Effect.fork(sendPieces(client, ps))
+            // the same socket seen through its StreamSocket methods only (no receiveLinesPoll)
+            const socket: Streams.StreamSocket = generic
+              ? {
+                receive: (p, prefix, policy) => conn.receive(p, prefix, policy),
+                receivePoll: (p, prefix) => conn.receivePoll(p, prefix),
+                send: (d, i, j, policy) => conn.send(d, i, j, policy),
+                close: conn.close,
+                closeNow: () => conn.closeNow()
+              }
+              : conn
+            const exit = yield* Effect.exit(Stream.runCollect(Streams.lines(socket, options)))
+            yield* Fiber.join(sending)
+            return Exit.match(exit, {
+              onSuccess: (lines) => ({ lines: texts(lines) }),
+              onFailure: (cause) => {
+                const e = firstFailure(Exit.failCause(cause))
+                return { fail: e._tag, partial: text(e.partial ?? new Uint8Array(0)) }
+              }
+            })
+          })
+        const batched = yield* run(false)
+        expect(batched).toEqual(yield* run(true))
+        if (maxLength === undefined) expect(batched).toEqual({ lines: modelLines(concatPieces(ps)) })
+      })),
+    props
+  )
+
   it.live.prop("records(n) equals the concatenation cut into n-byte records; a short rest fails with it as partial", [pieces, fc.integer({ min: 1, max: 9 })], ([ps, n]) =>
     Effect.scoped(Effect.gen(function*() {
       const { client, conn } = yield* pair()

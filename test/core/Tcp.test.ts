@@ -656,6 +656,28 @@ for (const t of transports) {
         expect(text((closed as NetError.NetError).partial!)).toBe("thr")
       }))
 
+    it.scopedLive("receiveLinesPoll: every complete buffered line in one call (CRs dropped, max, maxLength), the rest for receivePoll", () =>
+      Effect.gen(function*() {
+        const { client, conn } = yield* setup(t)
+        const into: Array<Uint8Array> = []
+        expect(conn.receiveLinesPoll(into)).toBe(0)
+        yield* client.send(bytes("one\r\ntwo\nthree\n\nlong-line\nrest"))
+        for (let i = 0; i < 100 && conn.getStats().received < 30; i++) yield* Effect.sleep("10 millis")
+        expect(conn.receiveLinesPoll(into, 2)).toBe(2)
+        expect(conn.receiveLinesPoll(into, undefined, 5)).toBe(2) // stops before "long-line"
+        expect(into.map(text)).toEqual(["one", "two", "three", ""])
+        const tooLong = conn.receivePoll(RB.lineMax(5))
+        expect(NetError.isNetError(tooLong) && tooLong._tag).toBe("LineTooLong")
+        expect(text(conn.receivePoll(RB.line) as Uint8Array)).toBe("ine")
+        expect(conn.receiveLinesPoll(into)).toBe(0) // "rest" has no LF yet
+        yield* client.close
+        let closed: Uint8Array | NetError.NetError | undefined
+        for (let i = 0; i < 100 && (closed = conn.receivePoll(RB.line)) === undefined; i++) yield* Effect.sleep("10 millis")
+        expect(NetError.isNetError(closed) && closed._tag).toBe("Closed")
+        expect(text((closed as NetError.NetError).partial!)).toBe("rest")
+        expect(conn.receiveLinesPoll(into)).toBe(0)
+      }))
+
     it.scopedLive("receiveInto: 4 MiB through one reused 64 KiB buffer arrive intact, then Closed; Timeout when nothing comes", () =>
       Effect.gen(function*() {
         const { client, conn } = yield* setup(t)

@@ -600,6 +600,17 @@ const targets = (): ReadonlyArray<Target> => [
     weight: 3
   },
   {
+    name: "TcpSocket.receiveLinesPoll",
+    states: tcpStates,
+    params: [
+      p("into", orAny(fc.constant(undefined).map(() => [] as Array<Uint8Array>)), { valid: Array.isArray, names: /lines array/i }),
+      p("max", orAny(fc.oneof(fc.constant(undefined), fc.integer({ min: 0, max: 5 }))), { valid: optional(isCount), names: /line count/i }),
+      p("maxLength", orAny(fc.oneof(fc.constant(undefined), fc.integer({ min: 0, max: 8 }))), { valid: optional(isCount), names: /maximum line length/i })
+    ],
+    call: (s: Tcp.TcpSocket, [into, max, maxLength]) => s.receiveLinesPoll(into as Array<Uint8Array>, max as number, maxLength as number),
+    result: (v) => (isCount(v) ? undefined : `succeeded with ${show(v)}, not a count of lines`)
+  },
+  {
     name: "TcpSocket.receiveInto",
     states: tcpStates,
     params: [p("target", bytesArb, { valid: isBytes, names: /target|buffer/i }), policyParam],
@@ -1278,6 +1289,9 @@ describe("fixed bugs (regression tests)", () => {
     await failsWith("InvalidArgument", /bad prefix null/, "TcpSocket.receive", [ReadBuffer.all, null, undefined], "tcpClient")
     await failsWith("InvalidArgument", /bad prefix an array/, "ReadBuffer.receive", [ReadBuffer.all, [1], undefined], "buffer")
     await failsWith("InvalidArgument", /bad target 5n/, "TcpSocket.receiveInto", [5n, undefined], "tcpClient")
+    await failsWith("InvalidArgument", /bad lines array null/, "TcpSocket.receiveLinesPoll", [null, undefined, undefined], "tcpClient")
+    await failsWith("InvalidArgument", /bad line count -1/, "TcpSocket.receiveLinesPoll", [[], -1, undefined], "tcpClient")
+    await failsWith("InvalidArgument", /bad maximum line length 1\.5/, "TcpSocket.receiveLinesPoll", [[], undefined, 1.5], "tcpClient")
     await failsWith("InvalidArgument", /bad target an ArrayBuffer/, "ReadBuffer.receiveInto", [new ArrayBuffer(4), undefined], "buffer")
     await failsWith("InvalidArgument", /bad data "abc"/, "TcpSocket.takeLines+unshift", [0, "abc"], "tcpClient")
     await failsWith("InvalidArgument", /bad data null/, "ReadBuffer.takeLines+unshift", [0, null], "buffer")
