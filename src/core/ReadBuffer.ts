@@ -236,6 +236,7 @@ const plain = (src: Buffer): Uint8Array => new Uint8Array(src.buffer, src.byteOf
 
 /** Storage of a buffer that has not received anything (never written: length 0). */
 const NO_STORAGE = Buffer.allocUnsafe(0)
+const NO_BYTES = plain(NO_STORAGE)
 
 /**
  * The receive buffer of one stream socket.
@@ -392,7 +393,7 @@ export class ReadBuffer {
   /** New storage, nothing of it handed out yet. */
   private setStorage(next: Buffer): void {
     this.storage = next
-    this.bytes = plain(next)
+    this.bytes = next === NO_STORAGE ? NO_BYTES : plain(next)
     this.memory = next.buffer
     this.memoryOffset = next.byteOffset
     this.shared = false
@@ -471,6 +472,13 @@ export class ReadBuffer {
     // No rewind here even when empty: a read may be under way into the region after
     // `end`. `region` and `grow` rewind (only when no view was handed out).
     if (this.start === this.end) {
+      if (this.shared && !this.bulk) {
+        // Everything received, and views pin this storage: it can never be written again, so
+        // let it go now (the next bytes would get new storage anyway). An idle connection then
+        // holds no storage of its own (it reads through the shared scratch buffer).
+        this.setStorage(NO_STORAGE)
+        this.start = this.end = 0
+      }
       this.firstCR = Infinity
       this.crScanned = this.start
     }
