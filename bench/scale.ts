@@ -146,6 +146,7 @@ const connsTables = (records: ReadonlyArray<ScaleRecord>): string => {
         fmt(med(impl, conns, "client", "p99_us")),
         fmt(med(impl, conns, "client", "cpu_us_per_rt")),
         fmt(med(impl, conns, "server", "cpu_us_per_rt")),
+        fmt(med(impl, conns, "server", "close_cpu_us_per_conn")),
         kib(med(impl, conns, "server", "rss_per_conn_kb")),
         kib(med(impl, conns, "server", "heap_per_conn_kb")),
         kib(med(impl, conns, "client", "rss_per_conn_kb")),
@@ -155,7 +156,7 @@ const connsTables = (records: ReadonlyArray<ScaleRecord>): string => {
     }
   }
   const main = mdTable(
-    ["connections", "impl", "rounds/conn", "round trips/s", "per conn /s", "p50 us", "p99 us", "client CPU us/rt", "server CPU us/rt", "server RSS KiB/conn", "server heap KiB/conn", "client RSS KiB/conn", "client heap KiB/conn", "connect all, s"],
+    ["connections", "impl", "rounds/conn", "round trips/s", "per conn /s", "p50 us", "p99 us", "client CPU us/rt", "server CPU us/rt", "server close CPU us/conn", "server RSS KiB/conn", "server heap KiB/conn", "client RSS KiB/conn", "client heap KiB/conn", "connect all, s"],
     rows
   )
   if (!impls.includes("raw") || !impls.includes("efx")) return main
