@@ -241,34 +241,64 @@ const messageOf = (tag: NetErrorTag, fields: NetErrorFields): string => {
   return `${fields.operation}${where}: ${what}${code}`
 }
 
+/**
+ * Whether socket errors capture a stack trace (`EFFECT_LUASOCKET_ERROR_STACKS=1`; default:
+ * no). A socket error is a value, as LuaSocket's `nil, "timeout"`: a would-block receive,
+ * a peer's close, a timeout are answers, made inside Node's callbacks and Effect's run
+ * loop, whose frames say nothing about the caller. Capturing them cost 7-30 us per error
+ * (`new Error` walks the stack), most of a would-block `receive` of the facades (45 -> 16 us
+ * measured). Set the variable, before the module loads, to get them back when debugging.
+ *
+ * @since 0.1.0
+ */
+export const captureStacks: boolean = process.env.EFFECT_LUASOCKET_ERROR_STACKS === "1"
+
+type AnyConstructor = new(...args: Array<any>) => object
+
+/** A `Data.TaggedError` class whose instances capture no stack trace (unless `captureStacks`). */
+const stackless = <C extends AnyConstructor>(Base: C): C => {
+  if (captureStacks) return Base
+  return class extends (Base as AnyConstructor) {
+    constructor(...args: Array<any>) {
+      const limit = Error.stackTraceLimit
+      Error.stackTraceLimit = 0
+      try {
+        super(...args)
+      } finally {
+        Error.stackTraceLimit = limit
+      }
+    }
+  } as C
+}
+
 /** The operation could not complete within its timeout budget. @since 0.1.0 */
-export class Timeout extends Data.TaggedError("Timeout")<NetErrorFields> {}
+export class Timeout extends stackless(Data.TaggedError("Timeout"))<NetErrorFields> {}
 /** The connection is closed (by us, by the peer, or reset: see `code`). @since 0.1.0 */
-export class Closed extends Data.TaggedError("Closed")<NetErrorFields> {}
+export class Closed extends stackless(Data.TaggedError("Closed"))<NetErrorFields> {}
 /** @since 0.1.0 */
-export class ConnectionRefused extends Data.TaggedError("ConnectionRefused")<NetErrorFields> {}
+export class ConnectionRefused extends stackless(Data.TaggedError("ConnectionRefused"))<NetErrorFields> {}
 /** @since 0.1.0 */
-export class AddressInUse extends Data.TaggedError("AddressInUse")<NetErrorFields> {}
+export class AddressInUse extends stackless(Data.TaggedError("AddressInUse"))<NetErrorFields> {}
 /** @since 0.1.0 */
-export class AddressNotAvailable extends Data.TaggedError("AddressNotAvailable")<NetErrorFields> {}
+export class AddressNotAvailable extends stackless(Data.TaggedError("AddressNotAvailable"))<NetErrorFields> {}
 /** @since 0.1.0 */
-export class PermissionDenied extends Data.TaggedError("PermissionDenied")<NetErrorFields> {}
+export class PermissionDenied extends stackless(Data.TaggedError("PermissionDenied"))<NetErrorFields> {}
 /** @since 0.1.0 */
-export class HostNotFound extends Data.TaggedError("HostNotFound")<NetErrorFields> {}
+export class HostNotFound extends stackless(Data.TaggedError("HostNotFound"))<NetErrorFields> {}
 /** @since 0.1.0 */
-export class Unreachable extends Data.TaggedError("Unreachable")<NetErrorFields> {}
+export class Unreachable extends stackless(Data.TaggedError("Unreachable"))<NetErrorFields> {}
 /** @since 0.1.0 */
-export class NotConnected extends Data.TaggedError("NotConnected")<NetErrorFields> {}
+export class NotConnected extends stackless(Data.TaggedError("NotConnected"))<NetErrorFields> {}
 /** @since 0.1.0 */
-export class AlreadyConnected extends Data.TaggedError("AlreadyConnected")<NetErrorFields> {}
+export class AlreadyConnected extends stackless(Data.TaggedError("AlreadyConnected"))<NetErrorFields> {}
 /** A bad value was passed; `detail` names it. @since 0.1.0 */
-export class InvalidArgument extends Data.TaggedError("InvalidArgument")<NetErrorFields> {}
+export class InvalidArgument extends stackless(Data.TaggedError("InvalidArgument"))<NetErrorFields> {}
 /** Node.js cannot do this (e.g. an option it does not expose). @since 0.1.0 */
-export class Unsupported extends Data.TaggedError("Unsupported")<NetErrorFields> {}
+export class Unsupported extends stackless(Data.TaggedError("Unsupported"))<NetErrorFields> {}
 /** A line exceeded the maximum length given to receive; `partial` holds what was consumed. @since 0.1.0 */
-export class LineTooLong extends Data.TaggedError("LineTooLong")<NetErrorFields> {}
+export class LineTooLong extends stackless(Data.TaggedError("LineTooLong"))<NetErrorFields> {}
 /** Any other OS error; `code` says which. @since 0.1.0 */
-export class Unknown extends Data.TaggedError("Unknown")<NetErrorFields> {}
+export class Unknown extends stackless(Data.TaggedError("Unknown"))<NetErrorFields> {}
 
 /** @since 0.1.0 */
 export type NetError =
