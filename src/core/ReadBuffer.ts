@@ -729,6 +729,23 @@ export class ReadBuffer {
   }
 
   /**
+   * `receive` with a zero budget (a policy that never waits: LuaSocket's `settimeout(0)`),
+   * outside Effect: what `receive` with such a policy fails or succeeds with, at once. The
+   * result when the buffered bytes satisfy the pattern; the end or failure of the stream
+   * with its `partial`; else `Timeout`, whose `partial` holds what the pattern had taken
+   * (consumed, as LuaSocket returns it and as the core's `receive` does).
+   */
+  pollOrTimeout(pattern: Pattern, prefix: Uint8Array = EMPTY): Uint8Array | NetError {
+    const bad = checkReceive(pattern, prefix)
+    if (bad !== undefined) return bad
+    const line = this.bufferedLine(pattern, prefix)
+    if (line !== undefined) return line
+    const call: Call = { pattern, prefix, acc: [], accLength: 0, scanned: 0, taken: 0, seen: this.events }
+    const first = this.attempt(call)
+    return first === NEED_MORE ? this.timeoutCall(call) : first
+  }
+
+  /**
    * Appends to `into` every complete line buffered now (at most `max` lines), each as
    * `receive(line)` returns it (LF ends a line, every CR dropped), and returns how many;
    * without waiting, and without looking at the end of the stream or a failure (`poll`

@@ -1145,6 +1145,22 @@ export class TcpSocket extends SocketBase {
   }
 
   /**
+   * `receive` under a policy that never waits (`block` or `total` zero: LuaSocket's
+   * `settimeout(0)`), outside Effect: the same result or typed failure at once (`Timeout`
+   * with the bytes the pattern had taken as `partial`, consumed), whatever the socket's own
+   * policy. For facades and polling loops: no fiber for the answer "not yet".
+   */
+  receivePollOrTimeout(pattern: Pattern, prefix?: Uint8Array): Uint8Array | NetError.NetError {
+    const rb = this.readBuffer
+    if (rb === undefined) {
+      const bad = ReadBufferModule.checkReceive(pattern, prefix)
+      if (bad !== undefined) return bad
+      return this.closed ? new NetError.Closed({ operation: "receive", partial: prefix ?? EMPTY }) : this.notConnected("receive", prefix)
+    }
+    return rb.pollOrTimeout(pattern, prefix)
+  }
+
+  /**
    * Every complete line buffered now, appended to `into` (at most `max`; with `maxLength`,
    * stopping before a longer line), each as `receive(ReadBuffer.line)` returns it; returns
    * how many, without waiting. The end of the stream, a failure and a line too long are

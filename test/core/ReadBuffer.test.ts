@@ -619,6 +619,31 @@ describe("ReadBuffer state", () => {
   )
 
   it.prop(
+    "pollOrTimeout: what receive under a zero-budget policy gives (Timeout with the partial it consumed included), synchronously",
+    [chunked, fc.option(endArb, { nil: undefined }), receivesArb(true), hwmArb, fc.constantFrom({ block: 0 }, { total: 0 }, { block: 0, total: 5 })],
+    ([{ chunks }, end, receives, hwm, limits]) => {
+      const polled = makeBuffer(hwm).buffer
+      const received = makeBuffer(hwm).buffer
+      const policy = Timeout.make(limits)
+      let next = 0
+      for (const { pattern, prefix } of receives) {
+        for (const b of [polled, received]) {
+          if (next < chunks.length) b.push(chunks[next]!)
+          else if (end?._tag === "Eof") b.pushEnd()
+          else if (end !== undefined) b.pushError(end.error)
+        }
+        next++
+        const got = polled.pollOrTimeout(pattern, prefix)
+        const want = Effect.runSyncExit(received.receive(pattern, prefix, policy))
+        const shown = got instanceof Uint8Array ? showExit(Exit.succeed(got)) : showExit(Exit.fail(got))
+        expect(shown, describeReceive(pattern, prefix)).toStrictEqual(showExit(want))
+        expect(polled.length).toBe(received.length)
+      }
+    },
+    { fastCheck: { numRuns: 300 } }
+  )
+
+  it.prop(
     "pollLines: the lines repeated polls of line (or lineMax) would give, then the same state",
     [
       chunked,

@@ -656,6 +656,29 @@ for (const t of transports) {
         expect(text((closed as NetError.NetError).partial!)).toBe("thr")
       }))
 
+    it.scopedLive("receivePollOrTimeout: the zero-budget receive at once: Timeout with the partial it consumed, the line, Closed at the end", () =>
+      Effect.gen(function*() {
+        const { client, conn } = yield* setup(t)
+        const nothing = conn.receivePollOrTimeout(RB.line)
+        expect(NetError.isNetError(nothing) && nothing._tag).toBe("Timeout")
+        expect(text((nothing as NetError.NetError).partial!)).toBe("")
+        yield* client.send(bytes("abc"))
+        for (let i = 0; i < 100 && conn.getStats().received < 3; i++) yield* Effect.sleep("10 millis")
+        const partial = conn.receivePollOrTimeout(RB.line, bytes(">"))
+        expect(NetError.isNetError(partial) && partial._tag).toBe("Timeout")
+        expect(text((partial as NetError.NetError).partial!)).toBe(">abc") // consumed, as LuaSocket's settimeout(0)
+        yield* client.send(bytes("def\r\n"))
+        for (let i = 0; i < 100 && conn.getStats().received < 8; i++) yield* Effect.sleep("10 millis")
+        expect(text(conn.receivePollOrTimeout(RB.line) as Uint8Array)).toBe("def")
+        yield* client.close
+        let closed: Uint8Array | NetError.NetError = conn.receivePollOrTimeout(RB.all)
+        for (let i = 0; i < 100 && NetError.isNetError(closed) && closed._tag === "Timeout"; i++) {
+          yield* Effect.sleep("10 millis")
+          closed = conn.receivePollOrTimeout(RB.all)
+        }
+        expect(NetError.isNetError(closed) && closed._tag).toBe("Closed")
+      }))
+
     it.scopedLive("receiveLinesPoll: every complete buffered line in one call (CRs dropped, max, maxLength), the rest for receivePoll", () =>
       Effect.gen(function*() {
         const { client, conn } = yield* setup(t)

@@ -600,6 +600,14 @@ const targets = (): ReadonlyArray<Target> => [
     weight: 3
   },
   {
+    name: "TcpSocket.receivePollOrTimeout",
+    states: tcpStates,
+    params: [patternParam, prefixParam],
+    call: (s: Tcp.TcpSocket, [pattern, prefix]) => s.receivePollOrTimeout(pattern, prefix),
+    result: bytesResult,
+    weight: 2
+  },
+  {
     name: "TcpSocket.receiveLinesPoll",
     states: tcpStates,
     params: [

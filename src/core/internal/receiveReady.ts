@@ -6,7 +6,9 @@
  * 2. no time limit: wait for the socket's next readiness event (`onReady`, the hook
  *    `Select` uses) and poll once more, which completes a request/response exchange
  *    whose reply arrives in one read without any fiber;
- * 3. otherwise (a limit, or the next event did not complete the pattern): `fallback`,
+ * 3. a policy that never waits (`settimeout(0)`): `receivePollOrTimeout`, the core's
+ *    answer at once (`Timeout` with the partial it consumed), no fiber;
+ * 4. otherwise (a limit, or the next event did not complete the pattern): `fallback`,
  *    the caller's way of running the core's `receive` (its timeout accounting, `partial`
  *    data and high-water handling).
  * Results and errors are the core's in every case (`receivePoll` is `receive` that
@@ -21,7 +23,7 @@ import type { TcpSocket } from "../Tcp.js"
 import * as Timeout from "../Timeout.js"
 
 /** What a receive needs of a socket (a `Tcp.TcpSocket` has it). */
-export type Receiver = Pick<TcpSocket, "receive" | "receivePoll" | "onReady" | "timeout">
+export type Receiver = Pick<TcpSocket, "receive" | "receivePoll" | "receivePollOrTimeout" | "onReady" | "timeout">
 
 /** A pending receive, with a way to give up waiting (the listener is removed; nothing was consumed). */
 export interface PendingReceive {
@@ -40,6 +42,9 @@ export const receiveReady = (
 ): Uint8Array | NetError | PendingReceive => {
   const now = socket.receivePoll(pattern, prefix)
   if (now !== undefined) return now
+  const limit = policy ?? socket.timeout
+  // A policy that never waits: the core's answer ("not yet": Timeout with its partial) at once.
+  if (!Timeout.isInfinite(limit) && Timeout.isImmediate(limit)) return socket.receivePollOrTimeout(pattern, prefix)
   if (policy !== undefined || !Timeout.isInfinite(socket.timeout)) return { promise: fallback(), cancel: () => {}, viaFallback: true }
   let off: () => void = () => {}
   const promise = new Promise<Uint8Array>((resolve, reject) => {
