@@ -715,17 +715,7 @@ export class ReadBuffer {
    * want LuaSocket's speed on buffered data without an Effect per call.
    */
   poll(pattern: Pattern, prefix: Uint8Array = EMPTY): Uint8Array | NetError | undefined {
-    const bad = checkReceive(pattern, prefix)
-    if (bad !== undefined) return bad
-    const line = this.bufferedLine(pattern, prefix)
-    if (line !== undefined) return line
-    const call: Call = { pattern, prefix, acc: [], accLength: 0, scanned: 0, taken: 0, seen: this.events }
-    const first = this.attempt(call)
-    if (first === NEED_MORE) {
-      this.unread(call)
-      return undefined
-    }
-    return first
+    return this.pollWith(pattern, prefix, false)
   }
 
   /**
@@ -736,13 +726,21 @@ export class ReadBuffer {
    * (consumed, as LuaSocket returns it and as the core's `receive` does).
    */
   pollOrTimeout(pattern: Pattern, prefix: Uint8Array = EMPTY): Uint8Array | NetError {
+    return this.pollWith(pattern, prefix, true)!
+  }
+
+  /** One attempt outside Effect; when the pattern needs more: `Timeout` (consuming) or `undefined` (nothing consumed). */
+  private pollWith(pattern: Pattern, prefix: Uint8Array, timeout: boolean): Uint8Array | NetError | undefined {
     const bad = checkReceive(pattern, prefix)
     if (bad !== undefined) return bad
     const line = this.bufferedLine(pattern, prefix)
     if (line !== undefined) return line
     const call: Call = { pattern, prefix, acc: [], accLength: 0, scanned: 0, taken: 0, seen: this.events }
     const first = this.attempt(call)
-    return first === NEED_MORE ? this.timeoutCall(call) : first
+    if (first !== NEED_MORE) return first
+    if (timeout) return this.timeoutCall(call)
+    this.unread(call)
+    return undefined
   }
 
   /**

@@ -1136,12 +1136,14 @@ export class TcpSocket extends SocketBase {
    */
   receivePoll(pattern: Pattern, prefix?: Uint8Array): Uint8Array | NetError.NetError | undefined {
     const rb = this.readBuffer
-    if (rb === undefined) {
-      const bad = ReadBufferModule.checkReceive(pattern, prefix)
-      if (bad !== undefined) return bad
-      return this.closed ? new NetError.Closed({ operation: "receive", partial: prefix ?? EMPTY }) : this.notConnected("receive", prefix)
-    }
-    return rb.poll(pattern, prefix)
+    return rb === undefined ? this.unreadable(pattern, prefix) : rb.poll(pattern, prefix)
+  }
+
+  /** A receive on a socket with no receive buffer (not connected, or closed): the bad argument, or the state's error. */
+  private unreadable(pattern: Pattern, prefix: Uint8Array | undefined): NetError.NetError {
+    const bad = ReadBufferModule.checkReceive(pattern, prefix)
+    if (bad !== undefined) return bad
+    return this.closed ? new NetError.Closed({ operation: "receive", partial: prefix ?? EMPTY }) : this.notConnected("receive", prefix)
   }
 
   /**
@@ -1152,12 +1154,7 @@ export class TcpSocket extends SocketBase {
    */
   receivePollOrTimeout(pattern: Pattern, prefix?: Uint8Array): Uint8Array | NetError.NetError {
     const rb = this.readBuffer
-    if (rb === undefined) {
-      const bad = ReadBufferModule.checkReceive(pattern, prefix)
-      if (bad !== undefined) return bad
-      return this.closed ? new NetError.Closed({ operation: "receive", partial: prefix ?? EMPTY }) : this.notConnected("receive", prefix)
-    }
-    return rb.pollOrTimeout(pattern, prefix)
+    return rb === undefined ? this.unreadable(pattern, prefix) : rb.pollOrTimeout(pattern, prefix)
   }
 
   /**
@@ -1177,11 +1174,7 @@ export class TcpSocket extends SocketBase {
 
   private receiveNow(pattern: Pattern, prefix: Uint8Array, policy: Timeout.TimeoutPolicy): Effect.Effect<Uint8Array, NetError.NetError> {
     const rb = this.readBuffer
-    if (rb === undefined) {
-      const bad = ReadBufferModule.checkReceive(pattern, prefix)
-      if (bad !== undefined) return Effect.fail(bad)
-      return Effect.fail(this.closed ? new NetError.Closed({ operation: "receive", partial: prefix }) : this.notConnected("receive", prefix))
-    }
+    if (rb === undefined) return Effect.fail(this.unreadable(pattern, prefix))
     // After close the buffer ends like EOF; what it holds stays receivable (LuaSocket's buffer outlives the fd).
     return rb.receiveNow(pattern, prefix, policy)
   }
