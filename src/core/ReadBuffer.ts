@@ -557,7 +557,8 @@ export class ReadBuffer {
   }
 
   private closedError(call: Call): NetError {
-    return this.fail(call, this.failure ?? new Closed({ operation: "receive" }))
+    // (a new error made with its partial at once: one construction, not a copy of one)
+    return this.failure === undefined ? new Closed({ operation: "receive", partial: this.partialOf(call) }) : this.fail(call, this.failure)
   }
 
   /**
@@ -689,7 +690,7 @@ export class ReadBuffer {
 
   /** @internal The call's Timeout (consumes what it holds, as partial). */
   timeoutCall(call: Call): NetError {
-    return this.fail(call, new TimeoutError({ operation: "receive" }))
+    return new TimeoutError({ operation: "receive", partial: this.partialOf(call) })
   }
 
   /** @internal The call was interrupted: put back what it had taken. */
