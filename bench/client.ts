@@ -104,8 +104,15 @@ const clients: Record<Exclude<Workload, "w4">, Effect.Effect<Result, NetError.Ne
       bytes += line.length
       return 0
     }))
+    // EFX_W3=stream-foreach: the same stream consumed with Stream.runForEachChunk.
+    const streamForEach = Stream.runForEachChunk(Streams.lines(c), (lines) =>
+      Effect.sync(() => {
+        count += lines.length
+        for (const line of lines) bytes += line.length
+      }))
     const mode = process.env.EFX_W3
-    yield* Effect.catchTag(mode === "effect" ? perLineEffect : mode === "stream" ? stream : polling, "Closed", () => Effect.void)
+    const run = mode === "effect" ? perLineEffect : mode === "stream" ? stream : mode === "stream-foreach" ? streamForEach : polling
+    yield* Effect.catchTag(run, "Closed", () => Effect.void)
     const dt = now() - t0
     if (count !== n) return yield* Effect.fail(protocolError(`expected ${n} lines, got ${count}`))
     return { lines: count, bytes, seconds: dt, lines_s: count / dt }

@@ -9,8 +9,9 @@
  *   (LuaSocket's `nil, "timeout"`), µs per call;
  * - stream consumers: an Effect Stream of 5,000 pulls of 1,638 views each (one `Effect.async`
  *   wait per pull, as a socket stream waits for data), consumed by each of Effect's run
- *   functions, each in a fresh process (V8's allocation-site decisions are per process):
- *   elements/s and the number of full (mark-compact) GCs.
+ *   functions, each in a fresh process (V8's allocation-site decisions are per process), and
+ *   `runForEachChunk` once more under `--no-allocation-site-pretenuring`: elements/s and the
+ *   number of full (mark-compact) GCs.
  */
 import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
@@ -75,6 +76,11 @@ const byConstructor = (storage: Buffer, _plain: Uint8Array, into: Array<Uint8Arr
 const PULLS = 5000
 const CONSUMERS = ["runForEachChunk", "runForEach", "runFold", "mapChunks + runDrain", "toPull loop"] as const
 type Consumer = (typeof CONSUMERS)[number]
+/** The rows: a consumer, and V8 flags for its process (`--no-allocation-site-pretenuring`: see docs/performance.md). */
+const STREAM_ROWS: ReadonlyArray<{ readonly consumer: Consumer; readonly flags: ReadonlyArray<string> }> = [
+  ...CONSUMERS.map((consumer) => ({ consumer, flags: [] })),
+  { consumer: "runForEachChunk", flags: ["--no-allocation-site-pretenuring"] }
+]
 
 const streamChild = async (consumer: Consumer): Promise<void> => {
   let majorGCs = 0
@@ -159,10 +165,10 @@ export const main = async (): Promise<void> => {
   const viewTimes = viewRows.map(() => [] as Array<number>)
   for (let rep = 0; rep < REPS; rep++) viewRows.forEach(([, cut], k) => viewTimes[k]!.push(nsPerLine(cut)))
 
-  const streamResults = CONSUMERS.map(() => ({ perS: [] as Array<number>, gcs: [] as Array<number> }))
+  const streamResults = STREAM_ROWS.map(() => ({ perS: [] as Array<number>, gcs: [] as Array<number> }))
   for (let rep = 0; rep < REPS; rep++) {
-    CONSUMERS.forEach((consumer, k) => {
-      const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), "stream-child", consumer], { encoding: "utf8", timeout: 120_000 })
+    STREAM_ROWS.forEach(({ consumer, flags }, k) => {
+      const child = spawnSync(process.execPath, [...flags, fileURLToPath(import.meta.url), "stream-child", consumer], { encoding: "utf8", timeout: 120_000 })
       const line = child.stdout.trim().split("\n").pop() ?? ""
       if (child.status !== 0 || !line.startsWith("{")) throw new Error(`stream child ${consumer} failed (${child.status}): ${child.stderr}`)
       const r = JSON.parse(line) as { per_s: number; major_gcs: number }
@@ -192,8 +198,8 @@ export const main = async (): Promise<void> => {
     "",
     mdTable(
       ["consumer", "elements/s", "full GCs", "all repetitions (M/s)"],
-      CONSUMERS.map((c, k) => [
-        c,
+      STREAM_ROWS.map(({ consumer, flags }, k) => [
+        flags.length === 0 ? consumer : `${consumer} (node ${flags.join(" ")})`,
         (median(streamResults[k]!.perS) / 1e6).toFixed(2) + "M",
         String(median(streamResults[k]!.gcs)),
         streamResults[k]!.perS.map((x) => (x / 1e6).toFixed(2)).join(" ")
