@@ -5,8 +5,9 @@
  * - views: the cost per line of cutting 64 KiB of 40-byte lines out of a 256 KiB storage
  *   (the ReadBuffer's case): `Buffer#indexOf` for the LF, then the line as
  *   `plain.subarray(from, to)` or as `new Uint8Array(memory, offset + from, length)`;
- * - a would-block `receive("*l")` through the luasocket facade on a `settimeout(0)` socket
- *   (LuaSocket's `nil, "timeout"`), µs per call;
+ * - would-block calls through the luasocket facade on `settimeout(0)` sockets (TCP
+ *   `receive("*l")` and `accept()`, UDP `receive()` and `receivefrom()`: LuaSocket's
+ *   `nil, "timeout"`), µs per call;
  * - stream consumers: an Effect Stream of 5,000 pulls of 1,638 views each (one `Effect.async`
  *   wait per pull, as a socket stream waits for data), consumed by each of Effect's run
  *   functions, each in a fresh process (V8's allocation-site decisions are per process), and
@@ -130,28 +131,47 @@ const streamChild = async (consumer: Consumer): Promise<void> => {
   process.stdout.write(JSON.stringify({ consumer, per_s: count / seconds, major_gcs: majorGCs }) + "\n")
 }
 
-// ---- a would-block receive through the luasocket facade -------------------------------------------
+// ---- would-block calls through the luasocket facade -------------------------------------------------
 
-/** µs per `receive("*l")` on a `settimeout(0)` socket with nothing to receive (LuaSocket: `nil, "timeout"`). */
-const wouldBlockReceive = async (calls: number): Promise<number> => {
+const WOULD_BLOCK = ["tcp receive(\"*l\")", "tcp accept()", "udp receive()", "udp receivefrom()"] as const
+
+/**
+ * µs per call of each `WOULD_BLOCK` operation on a `settimeout(0)` socket with nothing to take
+ * (LuaSocket: `nil, "timeout"`), `calls` calls each after a warm-up.
+ */
+const wouldBlockCalls = async (calls: number): Promise<Array<number>> => {
   const { default: socket } = await import("../src/luasocket/index.js")
   const [server] = await socket.bind("127.0.0.1", 0)
   const [, port] = await server!.getsockname()
   const [client] = await socket.connect("127.0.0.1", port as number)
   const [conn] = await server!.accept()
+  const [udp] = await socket.udp()
   try {
     await conn!.settimeout(0)
-    for (let i = 0; i < 2000; i++) await conn!.receive("*l") // warm-up
-    const t0 = process.hrtime.bigint()
-    let last: ReadonlyArray<unknown> = []
-    for (let i = 0; i < calls; i++) last = await conn!.receive("*l")
-    const us = Number(process.hrtime.bigint() - t0) / calls / 1000
-    if (last[1] !== "timeout") throw new Error(`expected nil, "timeout", got ${JSON.stringify(last)}`)
-    return us
+    await server!.settimeout(0)
+    await udp!.setsockname("127.0.0.1", 0)
+    await udp!.settimeout(0)
+    const ops: Array<() => Promise<ReadonlyArray<unknown>> | ReadonlyArray<unknown>> = [
+      () => conn!.receive("*l"),
+      () => server!.accept(),
+      () => udp!.receive(),
+      () => udp!.receivefrom()
+    ]
+    const out: Array<number> = []
+    for (const call of ops) {
+      for (let i = 0; i < 2000; i++) await call() // warm-up
+      const t0 = process.hrtime.bigint()
+      let last: ReadonlyArray<unknown> = []
+      for (let i = 0; i < calls; i++) last = await call()
+      out.push(Number(process.hrtime.bigint() - t0) / calls / 1000)
+      if (last[1] !== "timeout") throw new Error(`expected nil, "timeout", got ${JSON.stringify(last)}`)
+    }
+    return out
   } finally {
     await client!.close()
     await conn!.close()
     await server!.close()
+    await udp!.close()
   }
 }
 
@@ -177,8 +197,8 @@ export const main = async (): Promise<void> => {
     })
   }
 
-  const wouldBlock: Array<number> = []
-  for (let rep = 0; rep < REPS; rep++) wouldBlock.push(await wouldBlockReceive(50_000))
+  const wouldBlock = WOULD_BLOCK.map(() => [] as Array<number>)
+  for (let rep = 0; rep < REPS; rep++) (await wouldBlockCalls(20_000)).forEach((us, k) => wouldBlock[k]!.push(us))
 
   const stamp = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15)
   const table = [
@@ -190,9 +210,12 @@ export const main = async (): Promise<void> => {
     "",
     mdTable(["view made with", "ns per line", "all repetitions"], viewRows.map(([name], k) => [name, median(viewTimes[k]!).toFixed(1), viewTimes[k]!.map((x) => x.toFixed(1)).join(" ")])),
     "",
-    "## A would-block `receive(\"*l\")` through the luasocket facade (`settimeout(0)`, nothing to receive; 50,000 calls)",
+    "## Would-block calls through the luasocket facade (`settimeout(0)`, nothing to take: `nil, \"timeout\"`; 20,000 calls each)",
     "",
-    mdTable(["µs per call", "all repetitions"], [[median(wouldBlock).toFixed(2), wouldBlock.map((x) => x.toFixed(2)).join(" ")]]),
+    mdTable(
+      ["call", "µs per call", "all repetitions"],
+      WOULD_BLOCK.map((name, k) => [name, median(wouldBlock[k]!).toFixed(2), wouldBlock[k]!.map((x) => x.toFixed(2)).join(" ")])
+    ),
     "",
     `## An Effect Stream of ${PULLS} pulls x ${LINES} views, one async wait per pull, by consumer (a process each)`,
     "",

@@ -1034,6 +1034,17 @@ export class TcpSocket extends SocketBase {
     )
   }
 
+  /**
+   * `acceptOwned` under a policy that never waits (LuaSocket's `settimeout(0)`), outside
+   * Effect: the pending connection (the caller owns it), the server's error, or `Timeout` at
+   * once when none is pending, whatever the socket's own policy. For facades and polling loops.
+   */
+  acceptPollOrTimeout(): TcpSocket | NetError.NetError {
+    const wrong = this.requireKind("accept", "server")
+    if (wrong) return wrong
+    return this.acceptReady() ? this.takeNow() : new NetError.Timeout({ operation: "accept" })
+  }
+
   /** Takes a pending connection now, or fails (EAGAIN when none is pending). Caller owns the socket. */
   takePending(): Effect.Effect<TcpSocket, NetError.NetError> {
     const taken = this.takeNow()

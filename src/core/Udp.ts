@@ -978,6 +978,29 @@ export class UdpSocket extends SocketBase {
     })
   }
 
+  /**
+   * `receive(size)` under a policy that never waits (`block` or `total` zero: LuaSocket's
+   * `settimeout(0)`), outside Effect: the same datagram or typed failure at once, `Timeout`
+   * when none is there, whatever the socket's own policy. For facades and polling loops
+   * (a game loop's `udp:receive()` per frame): no fiber for the answer "not yet".
+   */
+  receivePollOrTimeout(size: number = datagramSize): Uint8Array | NetError.NetError {
+    const n = validSize(size)
+    if (n < 0) return badSize(size, "receive")
+    const now = this.takeData(n)
+    if (now !== undefined) return now
+    this.drainRun = 0
+    return new NetError.Timeout({ operation: "receive", transport })
+  }
+
+  /** `receivefrom(size)` under a policy that never waits, outside Effect (as `receivePollOrTimeout`). */
+  receivefromPollOrTimeout(size: number = datagramSize): Datagram | NetError.NetError {
+    if (this.kind !== "unconnected" && !this.closed) return this.wrongClass("receivefrom", "unconnected")
+    const parsed = parseSize(size, "receivefrom")
+    if (Either.isLeft(parsed)) return parsed.left
+    return this.takeNow("receivefrom", parsed.right) ?? new NetError.Timeout({ operation: "receivefrom", transport })
+  }
+
   /** A receive (or receivefrom) would end now: closed, an error pending, a datagram queued. */
   private readonly receiveReady = (): boolean => this.closed || this.pendingError !== undefined || this.queue.length > 0
 

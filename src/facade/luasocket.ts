@@ -14,7 +14,8 @@ import * as NetError from "../core/NetError.js"
 import * as ReadBuffer from "../core/ReadBuffer.js"
 import * as Select from "../core/Select.js"
 import { TcpSocket } from "../core/Tcp.js"
-import { UdpSocket } from "../core/Udp.js"
+import * as Timeout from "../core/Timeout.js"
+import { type Datagram, UdpSocket } from "../core/Udp.js"
 import { receiveReady } from "../core/internal/receiveReady.js"
 import { ArgPositionError } from "./derive.js"
 import { extraConstants, extras } from "./luasocketExtras.js"
@@ -141,6 +142,9 @@ const op = <A>(effect: Effect.Effect<A, NetError.NetError>, onOk: (a: A) => Resu
   runAndEncode(effect, onOk, onFail)
 
 const ONE: Results = [1]
+
+/** A timeout policy under which a call never waits (`settimeout(0)`): its answer can be given at once. */
+const neverWaits = (policy: Timeout.TimeoutPolicy): boolean => !Timeout.isInfinite(policy) && Timeout.isImmediate(policy)
 
 /**
  * LuaSocket hands the port to getaddrinfo as a service: a number, a numeric string or a
@@ -376,7 +380,14 @@ const tcpMethods: Array<Fn<LuaTcp>> = [
     failure: R.nilErr,
     waits: true,
     doc: "Waits (within the timeout) for a connection; the client gets no timeout (-1/-1).",
-    run: (s, _, env) => op(s.core.acceptOwned(), (c) => [new LuaTcp(env, c)])
+    run: (s, _, env) => {
+      if (neverWaits(s.core.timeout)) {
+        // settimeout(0): the answer at once, no fiber ("timeout" when none is pending)
+        const now = s.core.acceptPollOrTimeout()
+        return now instanceof TcpSocket ? [new LuaTcp(env, now)] : fail(now)
+      }
+      return op(s.core.acceptOwned(), (c) => [new LuaTcp(env, c)])
+    }
   },
   {
     name: "bind",
@@ -556,7 +567,16 @@ const udpMethods: Array<Fn<LuaUdp>> = [
     waits: true,
     doc: "Receives one datagram (excess bytes beyond `size` are discarded).",
     // LuaSocket's receive on a closed UDP object reads nothing from descriptor -1 and returns ""
-    run: (s, [size], env) => (s.core.isClosed ? [env.codec.bytes(EMPTY)] : op(s.core.receive(Math.max(0, Math.floor(size))), receiveResults(env)))
+    run: (s, [size], env) => {
+      if (s.core.isClosed) return [env.codec.bytes(EMPTY)]
+      const n = Math.max(0, Math.floor(size))
+      // settimeout(0): the answer at once, no fiber ("timeout" when nothing is queued)
+      if (neverWaits(s.core.timeout)) {
+        const now = s.core.receivePollOrTimeout(n)
+        return now instanceof Uint8Array ? receiveResults(env)(now) : fail(now)
+      }
+      return op(s.core.receive(n), receiveResults(env))
+    }
   },
   {
     name: "receivefrom",
@@ -567,7 +587,15 @@ const udpMethods: Array<Fn<LuaUdp>> = [
     ints: [2],
     waits: true,
     doc: "Receives one datagram and its sender.",
-    run: (s, [size], env) => op(s.core.receivefrom(Math.max(0, Math.floor(size))), (d) => [env.codec.bytes(d.data), d.address, d.port])
+    run: (s, [size], env) => {
+      const n = Math.max(0, Math.floor(size))
+      const results = (d: Datagram): Results => [env.codec.bytes(d.data), d.address, d.port]
+      if (neverWaits(s.core.timeout)) {
+        const now = s.core.receivefromPollOrTimeout(n)
+        return NetError.isNetError(now) ? fail(now) : results(now)
+      }
+      return op(s.core.receivefrom(n), results)
+    }
   },
   {
     name: "send",

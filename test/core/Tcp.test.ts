@@ -396,6 +396,30 @@ for (const t of transports) {
         expect(conn2.getTimeout()).toEqual({ block: -1, total: -1 })
       }))
 
+    it.scopedLive("acceptPollOrTimeout: Timeout at once when none is pending, else the pending connection (owned by the caller); wrong class and closed as accept", () =>
+      Effect.gen(function*() {
+        const server = yield* Tcp.listen(t.host(), 0)
+        const none = server.acceptPollOrTimeout()
+        expect(NetError.isNetError(none) && none._tag).toBe("Timeout")
+        expect(NetError.luaMessage(none as NetError.NetError)).toBe("timeout")
+        expect((none as NetError.NetError).operation).toBe("accept")
+        const [host, port] = endpoint(server)
+        const client = yield* Tcp.connect(host, port)
+        yield* waitUntil("the connection to be pending", () => server.readable)
+        const conn = server.acceptPollOrTimeout()
+        expect(conn).toBeInstanceOf(Tcp.TcpSocket)
+        const accepted = conn as Tcp.TcpSocket
+        expect(accepted.kind).toBe("client")
+        yield* client.send(bytes("hi\n"))
+        expect(text(yield* accepted.receive(RB.line))).toBe("hi")
+        accepted.closeNow()
+        const wrong = client.acceptPollOrTimeout()
+        expect(NetError.isNetError(wrong) && wrong._tag).toBe("InvalidArgument")
+        server.closeNow()
+        const closed = server.acceptPollOrTimeout()
+        expect(NetError.isNetError(closed) && closed._tag).toBe("Closed")
+      }))
+
     it.scopedLive("accept and receive on the wrong class fail InvalidArgument naming the expected class", () =>
       Effect.gen(function*() {
         const { server, client } = yield* setup(t)

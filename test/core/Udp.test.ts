@@ -166,6 +166,37 @@ for (const t of transports) {
         expect(stats).toMatchObject({ received: 5, sent: 4, datagramsReceived: 1, datagramsSent: 1, dropped: 0, queued: 0 })
       }))
 
+    it.scopedLive("receivePollOrTimeout / receivefromPollOrTimeout: Timeout at once when nothing is there, else the datagram (truncated to size), whatever the policy", () =>
+      Effect.gen(function*() {
+        const { a, b, aPort, bPort } = yield* pair
+        const none = b.receivePollOrTimeout()
+        expect(NetError.isNetError(none) && none._tag).toBe("Timeout")
+        expect(NetError.luaMessage(none as NetError.NetError)).toBe("timeout")
+        const noneFrom = b.receivefromPollOrTimeout()
+        expect(NetError.isNetError(noneFrom) && noneFrom._tag).toBe("Timeout")
+        yield* a.sendto(bytes("hello"), t.host, bPort)
+        yield* a.sendto(bytes("world"), t.host, bPort)
+        let got: Uint8Array | NetError.NetError = b.receivePollOrTimeout(3)
+        for (let i = 0; i < 100 && NetError.isNetError(got) && got._tag === "Timeout"; i++) {
+          yield* Effect.sleep("10 millis")
+          got = b.receivePollOrTimeout(3)
+        }
+        expect(text(got as Uint8Array)).toBe("hel")
+        let from: Udp.Datagram | NetError.NetError = b.receivefromPollOrTimeout()
+        for (let i = 0; i < 100 && NetError.isNetError(from) && from._tag === "Timeout"; i++) {
+          yield* Effect.sleep("10 millis")
+          from = b.receivefromPollOrTimeout()
+        }
+        expect(NetError.isNetError(from)).toBe(false)
+        expect(text((from as Udp.Datagram).data)).toBe("world")
+        expect((from as Udp.Datagram).port).toBe(aPort)
+        const bad = b.receivePollOrTimeout(-1)
+        expect(NetError.isNetError(bad) && bad._tag).toBe("InvalidArgument")
+        yield* b.close
+        const closed = b.receivePollOrTimeout()
+        expect(NetError.isNetError(closed) && closed._tag).toBe("Closed")
+      }))
+
     it.scopedLive("all 256 byte values round-trip, in one datagram and one per byte", () =>
       Effect.gen(function*() {
         const { a, b, bPort } = yield* pair

@@ -600,6 +600,17 @@ const targets = (): ReadonlyArray<Target> => [
     weight: 3
   },
   {
+    name: "TcpSocket.acceptPollOrTimeout",
+    states: tcpStates,
+    params: [],
+    call: (s: Tcp.TcpSocket) => {
+      const r = s.acceptPollOrTimeout()
+      if (r instanceof Tcp.TcpSocket) r.closeNow() // the caller owns it
+      return r
+    },
+    result: (v) => (v instanceof Tcp.TcpSocket ? undefined : `succeeded with ${show(v)}, not a socket`)
+  },
+  {
     name: "TcpSocket.receivePollOrTimeout",
     states: tcpStates,
     params: [patternParam, prefixParam],
@@ -704,6 +715,20 @@ const targets = (): ReadonlyArray<Target> => [
     params: [p("size", orAny(fc.constantFrom<unknown>(undefined, 0, 3, 8192)), { valid: (u) => u === undefined || (typeof u === "number" && Number.isFinite(u) && u >= 0), names: /size/i }), policyParam],
     call: (s: Udp.UdpSocket, [size, policy]) => s.receivefrom(size, policy),
     mayWait: true
+  },
+  {
+    name: "UdpSocket.receivePollOrTimeout",
+    states: udpStates,
+    params: [p("size", orAny(fc.constantFrom<unknown>(undefined, 0, 1, 5, 8192)), { valid: (u) => u === undefined || (typeof u === "number" && Number.isFinite(u) && u >= 0), names: /size/i })],
+    call: (s: Udp.UdpSocket, [size]) => s.receivePollOrTimeout(size as number),
+    result: bytesResult
+  },
+  {
+    name: "UdpSocket.receivefromPollOrTimeout",
+    states: udpStates,
+    params: [p("size", orAny(fc.constantFrom<unknown>(undefined, 0, 3, 8192)), { valid: (u) => u === undefined || (typeof u === "number" && Number.isFinite(u) && u >= 0), names: /size/i })],
+    call: (s: Udp.UdpSocket, [size]) => s.receivefromPollOrTimeout(size as number),
+    result: (v) => (typeof v === "object" && v !== null && (v as { data?: unknown }).data instanceof Uint8Array ? undefined : `succeeded with ${show(v)}, not a datagram`)
   },
   {
     name: "UdpSocket.setOption",
