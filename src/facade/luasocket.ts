@@ -168,6 +168,12 @@ export const decodePattern: Decode<ReadBuffer.Pattern> = (v, present) => {
     if (v.startsWith("*a")) return ReadBuffer.all
     throw new ArgError("invalid receive pattern")
   }
+  // the same for a binary string (the Lua runtime's): the bytes, not a text decoded per call
+  if (v instanceof Uint8Array && v[0] === 42) {
+    if (v[1] === 108) return ReadBuffer.line // "*l..."
+    if (v[1] === 97) return ReadBuffer.all // "*a..."
+    throw new ArgError("invalid receive pattern")
+  }
   const n = typeof v === "string" || v instanceof Uint8Array || typeof v === "number" || typeof v === "bigint" ? numberOf(v) : undefined
   if (n !== undefined && !(typeof v !== "number" && typeof v !== "bigint" && Number.isNaN(n))) {
     if (!(n >= 0)) throw new ArgError("invalid receive pattern")

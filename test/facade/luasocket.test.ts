@@ -241,6 +241,22 @@ describe("luasocket facade: TypeScript conventions", () => {
     { fastCheck: { numRuns: 300 } }
   )
 
+  it.prop(
+    "receive patterns as binary strings (the Lua runtime's) decode as the same text",
+    [fc.oneof(fc.string({ maxLength: 6 }), fc.string({ maxLength: 5 }).map((t) => "*" + t), fc.constantFrom("*", "*l", "*a", "*lx", "*ax", "*x", " 7 ", "0x10"))],
+    ([p]) => {
+      const decode = (v: unknown) => {
+        try {
+          return decodePattern(v, true)
+        } catch (e) {
+          return e instanceof ArgError ? `ArgError: ${e.reason}` : e
+        }
+      }
+      expect(decode(new TextEncoder().encode(p))).toEqual(decode(p))
+    },
+    { fastCheck: { numRuns: 300 } }
+  )
+
   it("receive without a pattern reads a line; nil pattern likewise", () => {
     expect(decodePattern(undefined, false)).toEqual(ReadBuffer.line)
     expect(decodePattern(null, true)).toEqual(ReadBuffer.line)
