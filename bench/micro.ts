@@ -7,7 +7,8 @@
  *   `plain.subarray(from, to)` or as `new Uint8Array(memory, offset + from, length)`;
  * - would-block calls through the luasocket facade on `settimeout(0)` sockets (TCP
  *   `receive("*l")` and `accept()`, UDP `receive()` and `receivefrom()`: LuaSocket's
- *   `nil, "timeout"`), µs per call;
+ *   `nil, "timeout"`), µs per call, also with `EFFECT_LUASOCKET_ERROR_STACKS=1` (errors with
+ *   stack traces, in a child process);
  * - stream consumers: an Effect Stream of 5,000 pulls of 1,638 views each (one `Effect.async`
  *   wait per pull, as a socket stream waits for data), consumed by each of Effect's run
  *   functions, each in a fresh process (V8's allocation-site decisions are per process), and
@@ -198,7 +199,19 @@ export const main = async (): Promise<void> => {
   }
 
   const wouldBlock = WOULD_BLOCK.map(() => [] as Array<number>)
-  for (let rep = 0; rep < REPS; rep++) (await wouldBlockCalls(20_000)).forEach((us, k) => wouldBlock[k]!.push(us))
+  const withStacks = WOULD_BLOCK.map(() => [] as Array<number>)
+  for (let rep = 0; rep < REPS; rep++) {
+    ;(await wouldBlockCalls(20_000)).forEach((us, k) => wouldBlock[k]!.push(us))
+    // the same calls with socket errors capturing stack traces (read when NetError loads: a child process)
+    const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), "wouldblock-child"], {
+      encoding: "utf8",
+      timeout: 120_000,
+      env: { ...process.env, EFFECT_LUASOCKET_ERROR_STACKS: "1" }
+    })
+    const line = child.stdout.trim().split("\n").pop() ?? ""
+    if (child.status !== 0 || !line.startsWith("[")) throw new Error(`would-block child failed (${child.status}): ${child.stderr}`)
+    ;(JSON.parse(line) as Array<number>).forEach((us, k) => withStacks[k]!.push(us))
+  }
 
   const stamp = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15)
   const table = [
@@ -213,8 +226,14 @@ export const main = async (): Promise<void> => {
     "## Would-block calls through the luasocket facade (`settimeout(0)`, nothing to take: `nil, \"timeout\"`; 20,000 calls each)",
     "",
     mdTable(
-      ["call", "µs per call", "all repetitions"],
-      WOULD_BLOCK.map((name, k) => [name, median(wouldBlock[k]!).toFixed(2), wouldBlock[k]!.map((x) => x.toFixed(2)).join(" ")])
+      ["call", "µs per call", "all repetitions", "with EFFECT_LUASOCKET_ERROR_STACKS=1", "all repetitions"],
+      WOULD_BLOCK.map((name, k) => [
+        name,
+        median(wouldBlock[k]!).toFixed(2),
+        wouldBlock[k]!.map((x) => x.toFixed(2)).join(" "),
+        median(withStacks[k]!).toFixed(2),
+        withStacks[k]!.map((x) => x.toFixed(2)).join(" ")
+      ])
     ),
     "",
     `## An Effect Stream of ${PULLS} pulls x ${LINES} views, one async wait per pull, by consumer (a process each)`,
@@ -236,6 +255,16 @@ export const main = async (): Promise<void> => {
   fs.writeFileSync(file, table + "\n")
   process.stdout.write(table + "\n")
   process.stderr.write(`table: ${path.relative(process.cwd(), file)}\n`)
+}
+
+if (process.argv[2] === "wouldblock-child") {
+  wouldBlockCalls(20_000).then(
+    (us) => process.stdout.write(JSON.stringify(us) + "\n"),
+    (error: unknown) => {
+      process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
+      process.exitCode = 1
+    }
+  )
 }
 
 if (process.argv[2] === "stream-child") {

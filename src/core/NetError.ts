@@ -245,9 +245,10 @@ const messageOf = (tag: NetErrorTag, fields: NetErrorFields): string => {
  * Whether socket errors capture a stack trace (`EFFECT_LUASOCKET_ERROR_STACKS=1`; default:
  * no). A socket error is a value, as LuaSocket's `nil, "timeout"`: a would-block receive,
  * a peer's close, a timeout are answers, made inside Node's callbacks and Effect's run
- * loop, whose frames say nothing about the caller. Capturing them cost 7-30 us per error
- * (`new Error` walks the stack), most of a would-block `receive` of the facades (45 -> 18 us
- * measured). Set the variable, before the module loads, to get them back when debugging.
+ * loop, whose frames say nothing about the caller. Capturing them (`new Error` walks the
+ * stack) costs ~10-14 us per would-block call through the luasocket facade, 5-8x the call
+ * itself (`npm run bench -- micro`). Set the variable, before the module loads, to get them
+ * back when debugging.
  *
  * @since 0.1.0
  */
