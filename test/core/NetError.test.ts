@@ -2,9 +2,13 @@
  * The error table against a model written from spec/reference-semantics.md section 1,
  * "Error strings" (LuaSocket's usocket.c `socket_strerror`, inet.c gai table).
  */
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import { FastCheck as fc } from "effect"
 import * as NetError from "../../src/core/NetError.js"
+import { runTs } from "../programs.js"
 
 // ---- the model ------------------------------------------------------------------
 
@@ -287,4 +291,34 @@ describe("NetError values", () => {
     expect(e.message).toBe("settimeout: invalid argument: invalid timeout mode \"x\"")
     expect(NetError.luaMessage(new NetError.Unsupported({ operation: "setoption", detail: "unsupported option `x'" }))).toBe("unsupported option `x'")
   })
+})
+
+describe("stack traces", () => {
+  it("socket errors capture none by default (stack = name and message); EFFECT_LUASOCKET_ERROR_STACKS=1 brings them back", async () => {
+    expect(NetError.captureStacks).toBe(process.env["EFFECT_LUASOCKET_ERROR_STACKS"] === "1")
+    if (!NetError.captureStacks) {
+      const e = new NetError.Closed({ operation: "receive", code: "ECONNRESET" })
+      expect(e.stack).toBe("Closed: receive: connection closed [ECONNRESET]")
+      expect(Error.stackTraceLimit).toBeGreaterThan(0) // restored after the construction
+    }
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "effect-luasocket-stacks-"))
+    const file = path.join(dir, "stacks.ts")
+    fs.writeFileSync(
+      file,
+      `import { NetError } from "effect-luasocket"\nconst e = new NetError.Timeout({ operation: "receive" })\nconsole.log(JSON.stringify({ capture: NetError.captureStacks, frames: (e.stack ?? "").split("\\n").filter((l) => l.trim().startsWith("at ")).length }))\n`
+    )
+    const saved = process.env["EFFECT_LUASOCKET_ERROR_STACKS"]
+    process.env["EFFECT_LUASOCKET_ERROR_STACKS"] = "1"
+    try {
+      const ran = await runTs(file, [], 30_000)
+      expect(ran.code).toBe(0)
+      const got = JSON.parse(ran.stdout.trim().split("\n").pop()!) as { capture: boolean; frames: number }
+      expect(got.capture).toBe(true)
+      expect(got.frames).toBeGreaterThan(0)
+    } finally {
+      if (saved === undefined) delete process.env["EFFECT_LUASOCKET_ERROR_STACKS"]
+      else process.env["EFFECT_LUASOCKET_ERROR_STACKS"] = saved
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
+  }, 40_000)
 })
