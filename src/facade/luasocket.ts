@@ -143,9 +143,6 @@ const op = <A>(effect: Effect.Effect<A, NetError.NetError>, onOk: (a: A) => Resu
 
 const ONE: Results = [1]
 
-/** A timeout policy under which a call never waits (`settimeout(0)`): its answer can be given at once. */
-const neverWaits = (policy: Timeout.TimeoutPolicy): boolean => !Timeout.isInfinite(policy) && Timeout.isImmediate(policy)
-
 /**
  * LuaSocket hands the port to getaddrinfo as a service: a number, a numeric string or a
  * service name (`"http"`); an unknown name fails `service not supported for socket type`.
@@ -387,7 +384,7 @@ const tcpMethods: Array<Fn<LuaTcp>> = [
     waits: true,
     doc: "Waits (within the timeout) for a connection; the client gets no timeout (-1/-1).",
     run: (s, _, env) => {
-      if (neverWaits(s.core.timeout)) {
+      if (Timeout.isImmediate(s.core.timeout)) {
         // settimeout(0): the answer at once, no fiber ("timeout" when none is pending)
         const now = s.core.acceptPollOrTimeout()
         return now instanceof TcpSocket ? [new LuaTcp(env, now)] : fail(now)
@@ -577,7 +574,7 @@ const udpMethods: Array<Fn<LuaUdp>> = [
       if (s.core.isClosed) return [env.codec.bytes(EMPTY)]
       const n = Math.max(0, Math.floor(size))
       // settimeout(0): the answer at once, no fiber ("timeout" when nothing is queued)
-      if (neverWaits(s.core.timeout)) {
+      if (Timeout.isImmediate(s.core.timeout)) {
         const now = s.core.receivePollOrTimeout(n)
         return now instanceof Uint8Array ? receiveResults(env)(now) : fail(now)
       }
@@ -596,7 +593,7 @@ const udpMethods: Array<Fn<LuaUdp>> = [
     run: (s, [size], env) => {
       const n = Math.max(0, Math.floor(size))
       const results = (d: Datagram): Results => [env.codec.bytes(d.data), d.address, d.port]
-      if (neverWaits(s.core.timeout)) {
+      if (Timeout.isImmediate(s.core.timeout)) {
         const now = s.core.receivefromPollOrTimeout(n)
         return NetError.isNetError(now) ? fail(now) : results(now)
       }

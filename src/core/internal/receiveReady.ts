@@ -44,7 +44,7 @@ export const receiveReady = (
   if (now !== undefined) return now
   const limit = policy ?? socket.timeout
   // A policy that never waits: the core's answer ("not yet": Timeout with its partial) at once.
-  if (!Timeout.isInfinite(limit) && Timeout.isImmediate(limit)) return socket.receivePollOrTimeout(pattern, prefix)
+  if (Timeout.isImmediate(limit)) return socket.receivePollOrTimeout(pattern, prefix)
   if (policy !== undefined || !Timeout.isInfinite(socket.timeout)) return { promise: fallback(), cancel: () => {}, viaFallback: true }
   let off: () => void = () => {}
   const promise = new Promise<Uint8Array>((resolve, reject) => {
